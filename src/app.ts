@@ -1,0 +1,117 @@
+// buildApp(config, deps) → a Fastify instance with every route and the pipeline behind them.
+// No listen, no globals, no environment: main.ts and the tests both use it.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { GatewayConfig } from './config/config.ts';
+import { createStreamRegistry } from './ingest/stream-context.ts';
+import { Pipeline } from './pipeline/pipeline.ts';
+import { createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
+import { createEsClient } from './sink/es-client.ts';
+import { createEsHealth } from './sink/es-health.ts';
+import { indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
+import { createMetrics, type Metrics } from './telemetry/metrics.ts';
+import { registerIngestRoutes } from './http/ingest-routes.ts';
+import { eventErrorSchema, itemResultSchema } from './http/ingest-schemas.ts';
+import { registerOpsRoutes } from './http/ops-routes.ts';
+import { problemSchema, sendProblem } from './http/problem.ts';
+
+export interface AppDeps {
+  /** An Elasticsearch client to use (the app then does not close it). */
+  client?: Client;
+  logger?: FastifyServerOptions['logger'];
+  now?: () => number;
+}
+
+export interface Gateway {
+  pipeline: Pipeline;
+  metrics: Metrics;
+  /** Stops taking new events (readiness turns false); queued events still flush on close. */
+  stopIntake(): void;
+  /** Events that could not be flushed before close (0 when all were). */
+  readonly unflushedAtClose: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gateway: Gateway;
+  }
+}
+
+export const API_VERSION = '1.0.0';
+
+export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  const metrics = createMetrics();
+  const client = deps.client ?? createEsClient(config.elasticsearch, config.pipeline.maxInFlight);
+  const templates = config.installTemplates
+    ? installTemplatesWithRetry(client, indexTemplates(config), (err) => app.log.warn({ err: err.message }, 'installing index templates failed; retrying'))
+    : undefined;
+  const bulkSink = createBulkSink(client);
+  // Nothing is written before the templates exist, so no index is created with the wrong mappings.
+  const sink: BulkSink = templates === undefined ? bulkSink : { send: async (body, docs) => { await templates.installed; return bulkSink.send(body, docs); } };
+  const pipeline = new Pipeline(config.pipeline, sink, metrics, app.log, now);
+  const streams = createStreamRegistry(config, now);
+  const health = createEsHealth(client, now);
+  let accepting = true;
+  let unflushedAtClose = 0;
+
+  app.decorate('gateway', {
+    pipeline,
+    metrics,
+    stopIntake() { accepting = false; },
+    get unflushedAtClose() { return unflushedAtClose; },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'es-gateway', version: API_VERSION, description: 'HTTP ingestion gateway in front of Elasticsearch. Errors are application/problem+json (RFC 9457).' },
+      tags: [{ name: 'ingest' }, { name: 'ops' }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  app.addSchema(eventErrorSchema);
+  app.addSchema(itemResultSchema);
+  app.addSchema(problemSchema);
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    if (err.validation !== undefined) return sendProblem(request, reply, 400, 'invalid-request', 'Invalid request', err.message);
+    const status = err.statusCode ?? 500;
+    if (status < 500) return sendProblem(request, reply, status, (err.code ?? 'bad-request').toLowerCase(), 'Bad request', err.message);
+    request.log.error({ err }, 'request failed');
+    return sendProblem(request, reply, 500, 'internal-error', 'Internal error', 'the gateway failed to handle this request; it has been logged');
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`));
+
+  registerIngestRoutes(app, { config, streams, pipeline, metrics, accepting: () => accepting, now });
+  registerOpsRoutes(app, metrics, {
+    async notReadyReasons() {
+      const reasons: string[] = [];
+      if (!accepting) reasons.push('shutting down');
+      if (pipeline.overHighWater) reasons.push(`queue over high water (${pipeline.heldBytes} bytes held)`);
+      if (templates !== undefined && !templates.done) reasons.push('index templates not installed yet');
+      if (!(await health.reachable())) reasons.push('Elasticsearch unreachable');
+      return reasons;
+    },
+  });
+
+  app.addHook('onClose', async () => {
+    accepting = false;
+    unflushedAtClose = await pipeline.drain(config.shutdownTimeoutMs);
+    templates?.stop();
+    if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but not flushed to Elasticsearch before shutdown');
+    if (deps.client === undefined) await client.close();
+  });
+
+  return app;
+}

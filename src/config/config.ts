@@ -1,0 +1,154 @@
+// One typed, validated configuration built from environment variables and an optional
+// stream file. Pure: the caller passes the environment and the parsed file.
+import { SETTINGS, type SettingName, type SettingSpec } from './settings.ts';
+import { parseStreams, type StreamConfig } from './streams.ts';
+import { checkIndexPattern } from '../ingest/routing.ts';
+
+export interface ElasticsearchConfig {
+  url: string;
+  username: string | undefined;
+  password: string | undefined;
+  apiKey: string | undefined;
+  requestTimeoutMs: number;
+}
+
+export interface IngestLimits {
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  maxLineBytes: number;
+  maxEventsPerRequest: number;
+  maxReportedErrors: number;
+}
+
+export interface PipelineConfig {
+  queueMaxBytes: number;
+  queueHighWaterBytes: number;
+  batchMaxDocs: number;
+  batchMaxBytes: number;
+  batchMaxAgeMs: number;
+  maxInFlight: number;
+  retryMaxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  deadLetterIndex: string;
+}
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  logLevel: string;
+  elasticsearch: ElasticsearchConfig;
+  unknownStreams: 'accept' | 'reject';
+  defaultIndexPattern: string;
+  idField: string;
+  limits: IngestLimits;
+  ackTimeoutMs: number;
+  pipeline: PipelineConfig;
+  shutdownTimeoutMs: number;
+  installTemplates: boolean;
+  streams: ReadonlyMap<string, StreamConfig>;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readSetting(spec: SettingSpec, env: Env, problems: string[]): string | number | boolean | undefined {
+  const given = env[spec.env];
+  const raw = given === undefined || given === '' ? spec.default : given;
+  if (raw === undefined) return undefined;
+  switch (spec.type) {
+    case 'int': {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) { problems.push(`${spec.env} must be a whole number, got "${raw}"`); return undefined; }
+      if (spec.min !== undefined && n < spec.min) { problems.push(`${spec.env} must be at least ${spec.min}, got ${n}`); return undefined; }
+      return n;
+    }
+    case 'bool':
+      if (/^(true|1|yes)$/i.test(raw)) return true;
+      if (/^(false|0|no)$/i.test(raw)) return false;
+      problems.push(`${spec.env} must be true or false, got "${raw}"`);
+      return undefined;
+    case 'enum':
+      if (!spec.values?.includes(raw)) { problems.push(`${spec.env} must be one of ${spec.values?.join(', ')}, got "${raw}"`); return undefined; }
+      return raw;
+    case 'url':
+      try { new URL(raw); return raw.replace(/\/+$/, ''); } catch { problems.push(`${spec.env} must be a URL, got "${raw}"`); return undefined; }
+    default:
+      return raw;
+  }
+}
+
+/** Builds the configuration; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
+  const problems: string[] = [];
+  const v = new Map<SettingName, string | number | boolean | undefined>();
+  for (const spec of SETTINGS) v.set(spec.env, readSetting(spec, env, problems));
+  const int = (k: SettingName) => v.get(k) as number;
+  const str = (k: SettingName) => v.get(k) as string;
+  const opt = (k: SettingName) => v.get(k) as string | undefined;
+
+  const streams = streamFile === undefined ? new Map<string, StreamConfig>() : parseStreams(streamFile, problems);
+  const pattern = str('GATEWAY_INDEX_PATTERN');
+  if (pattern !== undefined) {
+    if (!pattern.includes('{stream}')) problems.push('GATEWAY_INDEX_PATTERN must contain {stream}');
+    const p = checkIndexPattern(pattern);
+    if (p !== undefined) problems.push(`GATEWAY_INDEX_PATTERN: ${p}`);
+  }
+  for (const s of streams.values()) {
+    const p = s.index === undefined ? undefined : checkIndexPattern(s.index);
+    if (p !== undefined) problems.push(`streams.${s.name}.index: ${p}`);
+  }
+  const dlq = str('GATEWAY_DEAD_LETTER_INDEX');
+  if (dlq !== undefined && checkIndexPattern(dlq) !== undefined) problems.push(`GATEWAY_DEAD_LETTER_INDEX: ${checkIndexPattern(dlq)}`);
+  if (int('GATEWAY_QUEUE_HIGH_WATER_BYTES') > int('GATEWAY_QUEUE_MAX_BYTES')) problems.push('GATEWAY_QUEUE_HIGH_WATER_BYTES must not exceed GATEWAY_QUEUE_MAX_BYTES');
+  if (int('GATEWAY_MAX_LINE_BYTES') > int('GATEWAY_MAX_DECOMPRESSED_BYTES')) problems.push('GATEWAY_MAX_LINE_BYTES must not exceed GATEWAY_MAX_DECOMPRESSED_BYTES');
+  if ((opt('ES_USERNAME') === undefined) !== (opt('ES_PASSWORD') === undefined)) problems.push('ES_USERNAME and ES_PASSWORD go together');
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    host: str('HOST'),
+    port: int('PORT'),
+    logLevel: str('LOG_LEVEL'),
+    elasticsearch: {
+      url: str('ES_URL'),
+      username: opt('ES_USERNAME'),
+      password: opt('ES_PASSWORD'),
+      apiKey: opt('ES_API_KEY'),
+      requestTimeoutMs: int('ES_REQUEST_TIMEOUT_MS'),
+    },
+    unknownStreams: str('GATEWAY_UNKNOWN_STREAMS') as 'accept' | 'reject',
+    defaultIndexPattern: str('GATEWAY_INDEX_PATTERN'),
+    idField: str('GATEWAY_ID_FIELD'),
+    limits: {
+      maxBodyBytes: int('GATEWAY_MAX_BODY_BYTES'),
+      maxDecompressedBytes: int('GATEWAY_MAX_DECOMPRESSED_BYTES'),
+      maxLineBytes: int('GATEWAY_MAX_LINE_BYTES'),
+      maxEventsPerRequest: int('GATEWAY_MAX_EVENTS_PER_REQUEST'),
+      maxReportedErrors: int('GATEWAY_MAX_REPORTED_ERRORS'),
+    },
+    ackTimeoutMs: int('GATEWAY_ACK_TIMEOUT_MS'),
+    pipeline: {
+      queueMaxBytes: int('GATEWAY_QUEUE_MAX_BYTES'),
+      queueHighWaterBytes: int('GATEWAY_QUEUE_HIGH_WATER_BYTES'),
+      batchMaxDocs: int('GATEWAY_BATCH_MAX_DOCS'),
+      batchMaxBytes: int('GATEWAY_BATCH_MAX_BYTES'),
+      batchMaxAgeMs: int('GATEWAY_BATCH_MAX_AGE_MS'),
+      maxInFlight: int('GATEWAY_MAX_IN_FLIGHT'),
+      retryMaxAttempts: int('GATEWAY_RETRY_MAX_ATTEMPTS'),
+      retryBaseMs: int('GATEWAY_RETRY_BASE_MS'),
+      retryMaxMs: int('GATEWAY_RETRY_MAX_MS'),
+      deadLetterIndex: str('GATEWAY_DEAD_LETTER_INDEX'),
+    },
+    shutdownTimeoutMs: int('GATEWAY_SHUTDOWN_TIMEOUT_MS'),
+    installTemplates: v.get('GATEWAY_INSTALL_TEMPLATES') as boolean,
+    streams,
+  };
+}

@@ -1,0 +1,51 @@
+// Every environment setting the gateway reads, with its default and its documentation.
+// The README's configuration table is checked against this list by a unit test.
+
+export type SettingType = 'int' | 'string' | 'url' | 'enum' | 'bool';
+
+export interface SettingSpec {
+  env: string;
+  type: SettingType;
+  default: string | undefined;
+  description: string;
+  min?: number;
+  values?: readonly string[];
+  secret?: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+export const SETTINGS = [
+  { env: 'HOST', type: 'string', default: '0.0.0.0', description: 'Address the HTTP server binds to.' },
+  { env: 'PORT', type: 'int', default: '8080', min: 0, description: 'HTTP port (0 picks a free one).' },
+  { env: 'LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level of the JSON (pino) logger.' },
+  { env: 'ES_URL', type: 'url', default: 'http://127.0.0.1:9200', description: 'Elasticsearch URL.' },
+  { env: 'ES_USERNAME', type: 'string', default: undefined, description: 'Basic-auth user for Elasticsearch (with ES_PASSWORD).' },
+  { env: 'ES_PASSWORD', type: 'string', default: undefined, secret: true, description: 'Basic-auth password for Elasticsearch.' },
+  { env: 'ES_API_KEY', type: 'string', default: undefined, secret: true, description: 'Elasticsearch API key (base64 `id:key`); wins over basic auth.' },
+  { env: 'ES_REQUEST_TIMEOUT_MS', type: 'int', default: '30000', min: 100, description: 'Timeout of one request to Elasticsearch; a timed-out bulk is retried.' },
+  { env: 'GATEWAY_CONFIG_FILE', type: 'string', default: undefined, description: 'Optional JSON file with per-stream index patterns, schemas, mappings and settings (see "Streams").' },
+  { env: 'GATEWAY_UNKNOWN_STREAMS', type: 'enum', default: 'accept', values: ['accept', 'reject'], description: '`accept`: a stream not in the config file is indexed with GATEWAY_INDEX_PATTERN and no schema; `reject`: 404.' },
+  { env: 'GATEWAY_INDEX_PATTERN', type: 'string', default: 'events-{stream}-{yyyy.MM.dd}', description: 'Target index of streams without their own pattern. Tokens: `{stream}`, `{yyyy}`, `{MM}`, `{dd}`, `{HH}` (UTC, from the event\'s `@timestamp`).' },
+  { env: 'GATEWAY_ID_FIELD', type: 'string', default: 'event.id', description: 'Event field (dotted path) whose string value becomes the document `_id`; events without it get a generated, time-ordered id.' },
+  { env: 'GATEWAY_MAX_BODY_BYTES', type: 'int', default: String(16 * MiB), min: 1, description: 'Largest request body as sent (compressed), else 413.' },
+  { env: 'GATEWAY_MAX_DECOMPRESSED_BYTES', type: 'int', default: String(64 * MiB), min: 1, description: 'Largest request body after decompression, else 413.' },
+  { env: 'GATEWAY_MAX_LINE_BYTES', type: 'int', default: String(1 * MiB), min: 2, description: 'Largest single event (NDJSON line or array element), else 413 naming the line.' },
+  { env: 'GATEWAY_MAX_EVENTS_PER_REQUEST', type: 'int', default: '100000', min: 1, description: 'Most events in one request, else 413.' },
+  { env: 'GATEWAY_MAX_REPORTED_ERRORS', type: 'int', default: '100', min: 1, description: 'How many per-event errors a response lists (the counts are always complete).' },
+  { env: 'GATEWAY_ACK_TIMEOUT_MS', type: 'int', default: '30000', min: 1, description: 'How long `ack=indexed` waits for Elasticsearch before answering 503 with `Retry-After` (the events stay queued).' },
+  { env: 'GATEWAY_QUEUE_MAX_BYTES', type: 'int', default: String(64 * MiB), min: 1024, description: 'Bytes of accepted, not yet indexed events held in memory; a request that does not fit gets 429.' },
+  { env: 'GATEWAY_QUEUE_HIGH_WATER_BYTES', type: 'int', default: String(48 * MiB), min: 1, description: 'Above this, new requests get 429 with `Retry-After` and `/readyz` reports not ready.' },
+  { env: 'GATEWAY_BATCH_MAX_DOCS', type: 'int', default: '5000', min: 1, description: 'A bulk request carries at most this many events.' },
+  { env: 'GATEWAY_BATCH_MAX_BYTES', type: 'int', default: String(5 * MiB), min: 1024, description: 'A bulk request carries at most about this many bytes.' },
+  { env: 'GATEWAY_BATCH_MAX_AGE_MS', type: 'int', default: '50', min: 0, description: 'A partial batch is sent once its oldest event waited this long.' },
+  { env: 'GATEWAY_MAX_IN_FLIGHT', type: 'int', default: '4', min: 1, description: 'Bulk requests in flight at once (also the keep-alive connection pool size).' },
+  { env: 'GATEWAY_RETRY_MAX_ATTEMPTS', type: 'int', default: '8', min: 1, description: 'Attempts for an event that Elasticsearch rejects with 429/502/503/504 before it goes to the dead-letter index.' },
+  { env: 'GATEWAY_RETRY_BASE_MS', type: 'int', default: '100', min: 1, description: 'First retry delay; doubles per attempt, with full jitter.' },
+  { env: 'GATEWAY_RETRY_MAX_MS', type: 'int', default: '10000', min: 1, description: 'Largest retry delay.' },
+  { env: 'GATEWAY_DEAD_LETTER_INDEX', type: 'string', default: 'es-gateway-dead-letters', description: 'Index that receives events Elasticsearch refused permanently, with the reason.' },
+  { env: 'GATEWAY_SHUTDOWN_TIMEOUT_MS', type: 'int', default: '20000', min: 0, description: 'On SIGTERM, how long queued events may take to flush before the process exits.' },
+  { env: 'GATEWAY_INSTALL_TEMPLATES', type: 'bool', default: 'true', description: 'Install the index templates of the configured streams (and the default and dead-letter ones) at start-up.' },
+] as const satisfies readonly SettingSpec[];
+
+export type SettingName = (typeof SETTINGS)[number]['env'];

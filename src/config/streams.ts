@@ -1,0 +1,51 @@
+// The optional stream file: per-stream index pattern, JSON Schema, mappings and settings.
+//
+// { "streams": { "orders": { "index": "orders-{yyyy.MM}", "schema": {...},
+//                            "mappings": { "properties": {...} }, "settings": {...},
+//                            "dynamic": "strict" } } }
+
+export type DynamicMapping = 'strict' | 'true' | 'false' | 'runtime';
+
+export interface StreamConfig {
+  name: string;
+  /** Index pattern; undefined means the default GATEWAY_INDEX_PATTERN. */
+  index: string | undefined;
+  schema: Record<string, unknown> | undefined;
+  mappings: Record<string, unknown> | undefined;
+  settings: Record<string, unknown> | undefined;
+  dynamic: DynamicMapping;
+}
+
+export const STREAM_NAME = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+const DYNAMIC: readonly string[] = ['strict', 'true', 'false', 'runtime'];
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+export function parseStreams(file: unknown, problems: string[]): Map<string, StreamConfig> {
+  const out = new Map<string, StreamConfig>();
+  if (!isObject(file) || !isObject(file.streams)) {
+    problems.push('config file must be an object with a "streams" object');
+    return out;
+  }
+  for (const [name, raw] of Object.entries(file.streams)) {
+    const where = `streams.${name}`;
+    if (!STREAM_NAME.test(name)) problems.push(`${where}: stream names are lowercase letters, digits, "_" and "-" (at most 100)`);
+    if (!isObject(raw)) { problems.push(`${where} must be an object`); continue; }
+    const { index, schema, mappings, settings, dynamic } = raw;
+    if (index !== undefined && (typeof index !== 'string' || index.length === 0)) problems.push(`${where}.index must be a non-empty string`);
+    for (const [k, val] of Object.entries({ schema, mappings, settings })) {
+      if (val !== undefined && !isObject(val)) problems.push(`${where}.${k} must be an object`);
+    }
+    const dyn = dynamic === undefined ? (schema === undefined ? 'true' : 'strict') : String(dynamic);
+    if (!DYNAMIC.includes(dyn)) problems.push(`${where}.dynamic must be one of ${DYNAMIC.join(', ')}`);
+    out.set(name, {
+      name,
+      index: typeof index === 'string' ? index : undefined,
+      schema: isObject(schema) ? schema : undefined,
+      mappings: isObject(mappings) ? mappings : undefined,
+      settings: isObject(settings) ? settings : undefined,
+      dynamic: dyn as DynamicMapping,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+// POST /v1/events/{stream}: the ingest API. The route only speaks HTTP: it decodes and frames
+// the body through ingest/, hands enveloped events to the pipeline and answers.
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayConfig } from '../config/config.ts';
+import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.ts';
+import { bodyFormat, frameJson, frameNdjson, type FramedRequest } from '../ingest/frame-request.ts';
+import type { StreamRegistry } from '../ingest/stream-context.ts';
+import { STREAM_NAME } from '../config/streams.ts';
+import { AckTracker } from '../pipeline/ack-tracker.ts';
+import type { ItemOutcome, PipelineEvent } from '../pipeline/event.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { sendProblem } from './problem.ts';
+import { ingestRouteSchema } from './ingest-schemas.ts';
+
+export interface IngestDeps {
+  config: GatewayConfig;
+  streams: StreamRegistry;
+  pipeline: Pipeline;
+  metrics: Metrics;
+  /** False once shutdown began: new requests get 503. */
+  accepting: () => boolean;
+  now: () => number;
+}
+
+interface IngestQuery {
+  ack: 'accepted' | 'indexed';
+  atomic: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+function itemsOf(framed: FramedRequest, ids: PipelineEvent[], outcomes: (ItemOutcome | undefined)[]) {
+  return framed.events.map((f, i) => {
+    const o = outcomes[i];
+    const e = ids[i] as PipelineEvent;
+    return {
+      ...f.position,
+      _id: e.id,
+      _index: e.index,
+      result: o?.result ?? 'pending',
+      ...(o === undefined ? {} : { status: o.status }),
+      ...(o !== undefined && 'error' in o ? { error: o.error } : {}),
+    };
+  });
+}
+
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  const { config, streams, pipeline, metrics } = deps;
+
+  // This route reads its body as a stream: no buffering parser, any content type reaches the
+  // handler (which answers 415 itself, as problem+json).
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+    scope.post<{ Params: { stream: string }; Querystring: IngestQuery }>('/v1/events/:stream', { schema: ingestRouteSchema }, async (request, reply) => {
+      const refuse = (status: number, slug: string, title: string, detail: string, ext: Record<string, unknown> = {}) => {
+        metrics.httpRefusals.inc({ status: String(status), reason: slug });
+        return sendProblem(request, reply, status, slug, title, detail, ext);
+      };
+      const { stream } = request.params;
+      const { ack, atomic } = request.query;
+
+      if (!deps.accepting()) {
+        reply.header('retry-after', '5');
+        return refuse(503, 'shutting-down', 'Shutting down', 'the gateway is shutting down and takes no new events; retry against another instance');
+      }
+      const ctx = streams.get(stream);
+      if (ctx === undefined) {
+        return STREAM_NAME.test(stream)
+          ? refuse(404, 'unknown-stream', 'Unknown stream', `stream "${stream}" is not configured and unknown streams are refused`)
+          : refuse(400, 'invalid-stream-name', 'Invalid stream name', 'stream names are 1-100 lowercase letters, digits, "_" and "-", starting with a letter or digit');
+      }
+      const format = bodyFormat(request.headers['content-type']);
+      if (format === undefined) {
+        return refuse(415, 'unsupported-media-type', 'Unsupported Content-Type', 'send application/json (one event or an array) or application/x-ndjson (one event per line)');
+      }
+      const encodingProblem = checkEncoding(request.headers['content-encoding']);
+      if (encodingProblem !== undefined) return refuse(encodingProblem.status, encodingProblem.slug, encodingProblem.title, encodingProblem.message);
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
+        return refuse(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1-200 visible ASCII characters');
+      }
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > config.limits.maxBodyBytes) {
+        reply.header('connection', 'close');
+        return refuse(413, 'body-too-large', 'Request body too large', `the request body is larger than ${config.limits.maxBodyBytes} bytes`);
+      }
+      const admission = pipeline.admitRequest();
+      if (!admission.ok) {
+        reply.header('retry-after', String(admission.retryAfterSeconds));
+        return refuse(429, 'overloaded', 'Too many queued events', 'the gateway holds as many events as it may; retry after the indicated delay');
+      }
+
+      let framed: FramedRequest;
+      try {
+        const chunks = decodedChunks(request.body as Readable, request.headers['content-encoding'], config.limits);
+        framed = format === 'ndjson'
+          ? await frameNdjson(chunks, ctx, config.limits, key)
+          : await frameJson(chunks, ctx, config.limits, key);
+      } catch (err) {
+        if (!(err instanceof BodyError)) throw err;
+        if (err.status === 413) reply.header('connection', 'close');
+        return refuse(err.status, err.slug, err.title, err.message, err.extensions);
+      }
+
+      const counts = { accepted: framed.events.length, rejected: framed.rejected, errors: framed.errors };
+      for (const e of framed.errors) metrics.eventsRejected.inc({ stream, reason: e.code });
+      if (framed.events.length === 0 && framed.rejected === 0) {
+        return refuse(400, 'no-events', 'No events', 'the body holds no events');
+      }
+      if (framed.rejected > 0 && (atomic || framed.events.length === 0)) {
+        return refuse(400, 'invalid-events', 'Invalid events', atomic
+          ? `${framed.rejected} of ${framed.rejected + framed.events.length} events are invalid; with atomic=true nothing was accepted`
+          : `all ${framed.rejected} events are invalid; nothing was accepted`, { ...counts, accepted: 0 });
+      }
+
+      const tracker = ack === 'indexed' ? new AckTracker(framed.events.length) : undefined;
+      const acceptedAt = deps.now();
+      const events: PipelineEvent[] = framed.events.map((f, i) => ({
+        id: f.event.id,
+        index: f.event.index,
+        stream,
+        source: f.event.source,
+        acceptedAt,
+        kind: 'event',
+        attempts: 0,
+        onDone: tracker?.callback(i),
+      }));
+      const submitted = pipeline.submit(events);
+      if (!submitted.ok) {
+        reply.header('retry-after', String(submitted.retryAfterSeconds));
+        return refuse(429, 'overloaded', 'Too many queued events', 'these events do not fit in the gateway\'s queue; nothing was accepted; retry after the indicated delay');
+      }
+      metrics.eventsAccepted.inc({ stream }, events.length);
+
+      if (tracker === undefined) return reply.code(202).send(counts);
+      const result = await tracker.wait(config.ackTimeoutMs);
+      const items = itemsOf(framed, events, result.outcomes);
+      if (!result.complete) {
+        reply.header('retry-after', '5');
+        const pending = items.filter((i) => i.result === 'pending').length;
+        return sendProblem(request, reply, 503, 'ack-timeout', 'Not indexed in time', `${pending} events were accepted but not confirmed by Elasticsearch within ${config.ackTimeoutMs} ms; they stay queued, and a retry with the same ids is deduplicated`, { ...counts, items });
+      }
+      const failed = items.some((i) => i.result !== 'created' && i.result !== 'duplicate');
+      return reply.code(200).send({ ...counts, itemErrors: failed, items });
+    });
+  });
+}

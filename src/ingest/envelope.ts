@@ -1,0 +1,111 @@
+// Turns one decoded event into a pipeline document: checks it is an object without reserved
+// metadata fields, validates it against its stream's schema, gives it an `_id` and an
+// `@timestamp`, and picks its index. The raw bytes are kept whenever the event is unchanged.
+import { isUtf8 } from 'node:buffer';
+import type { StreamContext } from './stream-context.ts';
+
+export interface EnvelopedEvent {
+  id: string;
+  index: string;
+  source: Buffer;
+}
+
+export type EnvelopeResult = { ok: true; event: EnvelopedEvent } | { ok: false; code: string; detail: string };
+
+/** Top-level fields Elasticsearch reserves for metadata; it refuses them inside a document. */
+export const RESERVED_FIELDS: ReadonlySet<string> = new Set([
+  '_id', '_index', '_source', '_routing', '_version', '_seq_no', '_primary_term', '_type',
+  '_field_names', '_ignored', '_tier', '_doc_count', '_data_stream_timestamp', '_nested_path', '_feature', '_meta',
+]);
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+const MAX_ID_BYTES = 512;
+
+const fail = (code: string, detail: string): EnvelopeResult => ({ ok: false, code, detail });
+
+function readPath(obj: Record<string, unknown>, path: readonly string[], dotted: string): unknown {
+  if (dotted in obj) return obj[dotted];
+  let cur: unknown = obj;
+  for (const key of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function eventTime(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && ISO_DATE.test(value)) {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+/** `{"@timestamp":"…",` spliced in front of the raw object's first member: no re-serialisation. */
+function withTimestamp(raw: Buffer, iso: string, empty: boolean): Buffer {
+  if (empty) return Buffer.from(`{"@timestamp":"${iso}"}`);
+  const brace = raw.indexOf(0x7b); // '{'
+  return Buffer.concat([Buffer.from(`{"@timestamp":"${iso}",`), raw.subarray(brace + 1)]);
+}
+
+/**
+ * @param value  the parsed event
+ * @param raw    its exact JSON bytes when it came as one NDJSON line, else undefined
+ * @param fallbackId  id to use when the event carries none (from an Idempotency-Key), else generated
+ */
+export function envelope(value: unknown, raw: Buffer | undefined, ctx: StreamContext, fallbackId: string | undefined): EnvelopeResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('not_an_object', `an event must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key in obj) {
+    if (key.charCodeAt(0) === 0x5f && RESERVED_FIELDS.has(key)) return fail('reserved_field', `field "${key}" is Elasticsearch metadata and cannot be set in an event`);
+  }
+  if (ctx.validate !== undefined && !ctx.validate(obj)) {
+    const e = ctx.validate.errors?.[0];
+    return fail('schema_violation', e === undefined ? 'does not match the stream schema' : `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+  }
+
+  let id: string;
+  const given = readPath(obj, ctx.idPath, ctx.idField);
+  if (given !== undefined) {
+    if (typeof given !== 'string' || given.length === 0 || Buffer.byteLength(given) > MAX_ID_BYTES) {
+      return fail('invalid_id', `${ctx.idField} must be a non-empty string of at most ${MAX_ID_BYTES} bytes`);
+    }
+    id = given;
+  } else {
+    id = fallbackId ?? ctx.newId();
+  }
+
+  const stamp = obj['@timestamp'];
+  let time: number;
+  let source: Buffer;
+  if (stamp === undefined) {
+    time = ctx.now();
+    const iso = new Date(time).toISOString();
+    if (raw !== undefined) {
+      source = withTimestamp(raw, iso, Object.keys(obj).length === 0);
+    } else {
+      source = Buffer.from(JSON.stringify({ '@timestamp': iso, ...obj }));
+    }
+  } else {
+    const t = eventTime(stamp);
+    if (t === undefined) return fail('invalid_timestamp', '@timestamp must be an ISO 8601 date string or epoch milliseconds');
+    time = t;
+    source = raw ?? Buffer.from(JSON.stringify(obj));
+  }
+  return { ok: true, event: { id, index: ctx.route(time), source } };
+}
+
+/** Parses one NDJSON line and envelopes it. */
+export function envelopeLine(line: Buffer, ctx: StreamContext, fallbackId: string | undefined): EnvelopeResult {
+  if (!isUtf8(line)) return fail('invalid_utf8', 'the line is not valid UTF-8');
+  let value: unknown;
+  try {
+    value = JSON.parse(line.toString('utf8'));
+  } catch (err) {
+    return fail('invalid_json', `invalid JSON: ${(err as Error).message}`);
+  }
+  return envelope(value, line, ctx, fallbackId);
+}

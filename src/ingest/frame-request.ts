@@ -1,0 +1,112 @@
+// Frames a decoded request body into enveloped events: NDJSON line by line as chunks arrive, or
+// a JSON document holding one event or an array of them. Per-event problems are collected
+// (all counted, the first N kept); request-level problems throw a BodyError.
+import { BodyError } from './body-decoder.ts';
+import { envelope, envelopeLine, type EnvelopedEvent, type EnvelopeResult } from './envelope.ts';
+import { LineTooLargeError, NdjsonFramer } from './ndjson-framer.ts';
+import type { StreamContext } from './stream-context.ts';
+
+export type BodyFormat = 'ndjson' | 'json';
+
+/** Where an event was in the request: its NDJSON line (1-based) or JSON array element (0-based). */
+export type Position = { line: number } | { element: number };
+
+export interface EventError {
+  line?: number;
+  element?: number;
+  code: string;
+  detail: string;
+}
+
+export interface FramedEvent {
+  position: Position;
+  event: EnvelopedEvent;
+}
+
+export interface FramedRequest {
+  events: FramedEvent[];
+  rejected: number;
+  errors: EventError[];
+}
+
+export interface FrameLimits {
+  maxDecompressedBytes: number;
+  maxLineBytes: number;
+  maxEventsPerRequest: number;
+  maxReportedErrors: number;
+}
+
+/** The format of a Content-Type, or undefined when it is not one the gateway takes. */
+export function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}
+
+class Collector {
+  readonly out: FramedRequest = { events: [], rejected: 0, errors: [] };
+  private readonly limits: FrameLimits;
+  constructor(limits: FrameLimits) {
+    this.limits = limits;
+  }
+
+  add(position: Position, result: EnvelopeResult): void {
+    if (this.out.events.length + this.out.rejected >= this.limits.maxEventsPerRequest) {
+      throw new BodyError(413, 'too-many-events', 'Too many events', `a request may carry at most ${this.limits.maxEventsPerRequest} events`);
+    }
+    if (result.ok) {
+      if (result.event.source.length > this.limits.maxLineBytes) throw eventTooLarge(position, this.limits.maxLineBytes);
+      this.out.events.push({ position, event: result.event });
+      return;
+    }
+    this.out.rejected++;
+    if (this.out.errors.length < this.limits.maxReportedErrors) this.out.errors.push({ ...position, code: result.code, detail: result.detail });
+  }
+}
+
+function eventTooLarge(position: Position, limit: number): BodyError {
+  const where = 'line' in position ? `line ${position.line}` : `element ${position.element}`;
+  return new BodyError(413, 'event-too-large', 'Event too large', `${where} is larger than ${limit} bytes`, { ...position });
+}
+
+/** The id for an event without one, derived from the request's Idempotency-Key and its position. */
+function idFor(key: string | undefined, position: Position): string | undefined {
+  if (key === undefined) return undefined;
+  return 'line' in position ? `${key}:l${position.line}` : `${key}:e${position.element}`;
+}
+
+export async function frameNdjson(chunks: AsyncIterable<Buffer>, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): Promise<FramedRequest> {
+  const collect = new Collector(limits);
+  const framer = new NdjsonFramer(limits.maxLineBytes, (line, n) => {
+    const position = { line: n };
+    collect.add(position, envelopeLine(line, ctx, idFor(idempotencyKey, position)));
+  });
+  try {
+    for await (const chunk of chunks) framer.push(chunk);
+    framer.end();
+  } catch (err) {
+    if (err instanceof LineTooLargeError) throw eventTooLarge({ line: err.line }, err.limit);
+    throw err;
+  }
+  return collect.out;
+}
+
+export async function frameJson(chunks: AsyncIterable<Buffer>, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): Promise<FramedRequest> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  const text = Buffer.concat(parts).toString('utf8');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new BodyError(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${(err as Error).message}`);
+  }
+  const collect = new Collector(limits);
+  const values = Array.isArray(doc) ? doc : [doc];
+  values.forEach((value: unknown, i) => {
+    const position = { element: i };
+    collect.add(position, envelope(value, undefined, ctx, idFor(idempotencyKey, position)));
+  });
+  return collect.out;
+}

@@ -1,0 +1,51 @@
+// Maps a stream and an event time to a target index name, from a pattern such as
+// "events-{stream}-{yyyy.MM.dd}". Date tokens use UTC. Pure.
+
+const INVALID_INDEX_CHARS = /[\\/*?"<>|\s,#:A-Z]/;
+const DATE_TOKEN = /^[yMdH._-]+$/;
+
+export type IndexRouter = (timeMs: number) => string;
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+function formatDate(format: string, d: Date): string {
+  return format
+    .replace('yyyy', pad(d.getUTCFullYear(), 4))
+    .replace('MM', pad(d.getUTCMonth() + 1, 2))
+    .replace('dd', pad(d.getUTCDate(), 2))
+    .replace('HH', pad(d.getUTCHours(), 2));
+}
+
+/** Checks a pattern; returns a problem or undefined. */
+export function checkIndexPattern(pattern: string): string | undefined {
+  const literal = pattern.replace(/\{[^}]*\}/g, (token) => (token === '{stream}' || DATE_TOKEN.test(token.slice(1, -1)) ? 'x' : '\u0000'));
+  if (literal.includes('\u0000')) return `index pattern "${pattern}" has an unknown {token}`;
+  if (INVALID_INDEX_CHARS.test(literal)) return `index pattern "${pattern}" would make an invalid index name (lowercase, no spaces or \\/*?"<>|,#:)`;
+  if (/^[-_+.]/.test(literal)) return `index pattern "${pattern}" must not start with -, _, + or .`;
+  return undefined;
+}
+
+/** The index pattern with every date token replaced by `*`, for index templates. */
+export function indexPatternGlob(pattern: string, stream: string): string {
+  return pattern.replace(/\{([^}]*)\}/g, (_m, token: string) => (token === 'stream' ? stream : '*'));
+}
+
+export function compileRouter(pattern: string, stream: string): IndexRouter {
+  const withStream = pattern.replaceAll('{stream}', stream);
+  const tokens = [...withStream.matchAll(/\{([^}]*)\}/g)];
+  if (tokens.length === 0) return () => withStream;
+  // Indices change at most hourly: cache the last hour's name.
+  let cachedHour = Number.NaN;
+  let cachedName = '';
+  return (timeMs) => {
+    const hour = Math.floor(timeMs / 3_600_000);
+    if (hour !== cachedHour) {
+      const d = new Date(timeMs);
+      cachedName = withStream.replace(/\{([^}]*)\}/g, (_m, fmt: string) => formatDate(fmt, d));
+      cachedHour = hour;
+    }
+    return cachedName;
+  };
+}

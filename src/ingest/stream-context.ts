@@ -1,0 +1,67 @@
+// Everything the ingest stages need to know about one stream, compiled once: its router, its
+// schema validator (Ajv, compiled once per schema), and how ids are read or made.
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { ConfigError, type GatewayConfig } from '../config/config.ts';
+import { compileRouter, type IndexRouter } from './routing.ts';
+import { createIdGenerator, type IdGenerator } from './ids.ts';
+import { STREAM_NAME } from '../config/streams.ts';
+
+export interface StreamContext {
+  stream: string;
+  route: IndexRouter;
+  validate: ValidateFunction | undefined;
+  idField: string;
+  idPath: readonly string[];
+  newId: IdGenerator;
+  now: () => number;
+}
+
+export interface StreamRegistry {
+  /** The stream's context; undefined when the name is invalid or unknown streams are refused. */
+  get(name: string): StreamContext | undefined;
+}
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export function createStreamRegistry(config: GatewayConfig, now: () => number = Date.now): StreamRegistry {
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  addFormats(ajv);
+  const newId = createIdGenerator(now);
+  const idPath = config.idField.split('.');
+  const make = (stream: string, pattern: string, validate: ValidateFunction | undefined): StreamContext => ({
+    stream,
+    route: compileRouter(pattern, stream),
+    validate,
+    idField: config.idField,
+    idPath,
+    newId,
+    now,
+  });
+  const configured = new Map<string, StreamContext>();
+  const problems: string[] = [];
+  for (const s of config.streams.values()) {
+    let validate: ValidateFunction | undefined;
+    try {
+      validate = s.schema === undefined ? undefined : ajv.compile(s.schema);
+    } catch (err) {
+      problems.push(`streams.${s.name}.schema: ${(err as Error).message}`);
+    }
+    configured.set(s.name, make(s.name, s.index ?? config.defaultIndexPattern, validate));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const unknown = new Map<string, StreamContext>();
+  return {
+    get(name) {
+      const known = configured.get(name) ?? unknown.get(name);
+      if (known !== undefined) return known;
+      if (config.unknownStreams === 'reject' || !STREAM_NAME.test(name)) return undefined;
+      if (unknown.size >= 10_000) unknown.clear(); // bounded: made-up names cannot grow memory forever
+      const ctx = make(name, config.defaultIndexPattern, undefined);
+      unknown.set(name, ctx);
+      return ctx;
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Process entry: configuration from the environment, the app, listen, signals, graceful drain.
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig, type GatewayConfig } from './config/config.ts';
+import { buildApp } from './app.ts';
+
+function readConfig(): GatewayConfig {
+  const file = process.env.GATEWAY_CONFIG_FILE;
+  let parsed: unknown;
+  if (file !== undefined && file !== '') {
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError([`GATEWAY_CONFIG_FILE ${file}: ${(err as Error).message}`]);
+    }
+  }
+  return loadConfig(process.env, parsed);
+}
+
+async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = readConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const app = await buildApp(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: intake stopped, flushing queued events');
+    app.gateway.stopIntake();
+    app.close().then(
+      () => process.exit(app.gateway.unflushedAtClose > 0 ? 1 : 0),
+      (err: unknown) => { app.log.error({ err }, 'shutdown failed'); process.exit(1); },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  const address = await app.listen({ host: config.host, port: config.port });
+  app.log.info({ address, elasticsearch: config.elasticsearch.url }, 'es-gateway listening');
+}
+
+await main();

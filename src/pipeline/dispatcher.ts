@@ -1,0 +1,214 @@
+// Sends batches cut from the queue to the bulk sink, at most `maxInFlight` at a time, and acts
+// on every item's verdict: done, duplicate (counted), retry later (backoff), or dead letter.
+// A failed bulk request (Elasticsearch unreachable, timeout, 5xx) puts its whole batch back
+// after a backoff; those events stay held until Elasticsearch takes them.
+import type { FastifyBaseLogger } from 'fastify';
+import type { PipelineConfig } from '../config/config.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { buildBulkBody } from '../sink/bulk-body.ts';
+import type { BulkSink } from '../sink/bulk-sink.ts';
+import type { ItemVerdict } from '../sink/bulk-response.ts';
+import { deadLetterEvent } from '../sink/dead-letter.ts';
+import { backoffDelay } from '../sink/retry-policy.ts';
+import { cutBatch, msUntilBatchDue } from './batcher.ts';
+import { eventBytes, type ItemError, type ItemOutcome, type PipelineEvent } from './event.ts';
+import type { EventQueue } from './event-queue.ts';
+import type { MemoryBudget } from './memory-budget.ts';
+
+export interface DispatcherDeps {
+  queue: EventQueue;
+  budget: MemoryBudget;
+  sink: BulkSink;
+  config: PipelineConfig;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  now: () => number;
+}
+
+export class Dispatcher {
+  private readonly d: DispatcherDeps;
+  private inFlight = 0;
+  private waitingRetry = 0;
+  private consecutiveFailures = 0;
+  private draining = false;
+  private ageTimer: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(deps: DispatcherDeps) {
+    this.d = deps;
+  }
+
+  get bulkInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Adds events (their bytes already reserved) and sends what is due. */
+  enqueue(events: readonly PipelineEvent[]): void {
+    const now = this.d.now();
+    for (const e of events) this.d.queue.push(e, now);
+    this.pump();
+  }
+
+  /** Sends every queued event without waiting for batches to fill. */
+  startDraining(): void {
+    this.draining = true;
+    this.pump();
+  }
+
+  get idle(): boolean {
+    return this.d.queue.length === 0 && this.inFlight === 0 && this.waitingRetry === 0;
+  }
+
+  /** Resolves once nothing is queued, in flight or waiting to retry. */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops timers (after draining or when the process is ending). */
+  close(): void {
+    clearTimeout(this.ageTimer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+  }
+
+  private pump(): void {
+    const { queue, config } = this.d;
+    while (this.inFlight < config.maxInFlight) {
+      const due = msUntilBatchDue(queue, config, this.d.now(), this.draining);
+      if (due === Number.POSITIVE_INFINITY) break;
+      if (due > 0) {
+        this.armAgeTimer(due);
+        break;
+      }
+      this.send(cutBatch(queue, config));
+    }
+    this.d.metrics.queueBytes.set(this.d.budget.heldBytes);
+    this.d.metrics.queueEvents.set(this.d.budget.heldEvents);
+    this.d.metrics.bulkInFlight.set(this.inFlight);
+    this.notifyIfIdle();
+  }
+
+  private armAgeTimer(ms: number): void {
+    if (this.ageTimer !== undefined) return;
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = undefined;
+      this.pump();
+    }, ms);
+  }
+
+  private send(batch: PipelineEvent[]): void {
+    const { metrics, sink } = this.d;
+    const body = buildBulkBody(batch);
+    metrics.batchDocs.observe(batch.length);
+    metrics.batchBytes.observe(body.length);
+    this.inFlight++;
+    const end = metrics.bulkLatency.startTimer();
+    sink.send(body, batch.length).then(
+      (verdicts) => {
+        end({ outcome: 'ok' });
+        this.consecutiveFailures = 0;
+        this.onVerdicts(batch, verdicts);
+      },
+      (err: Error) => {
+        end({ outcome: 'error' });
+        this.onRequestFailed(batch, err);
+      },
+    ).finally(() => {
+      this.inFlight--;
+      this.pump();
+    });
+  }
+
+  private onVerdicts(batch: PipelineEvent[], verdicts: ItemVerdict[]): void {
+    const { metrics, config } = this.d;
+    const retry: PipelineEvent[] = [];
+    let maxAttempts = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i] as PipelineEvent;
+      const v = verdicts[i] as ItemVerdict;
+      metrics.bulkItems.inc({ status: String(v.status) });
+      switch (v.kind) {
+        case 'created':
+          this.complete(e, { result: 'created', status: v.status });
+          break;
+        case 'duplicate':
+          metrics.duplicates.inc();
+          this.complete(e, { result: 'duplicate', status: 409 });
+          break;
+        case 'retry':
+          e.attempts++;
+          if (e.attempts < config.retryMaxAttempts) {
+            retry.push(e);
+            maxAttempts = Math.max(maxAttempts, e.attempts);
+          } else {
+            this.fail(e, v.status, { type: 'retries_exhausted', reason: `${e.attempts} attempts, last: ${v.error.type}: ${v.error.reason}` });
+          }
+          break;
+        case 'permanent':
+          this.fail(e, v.status, v.error);
+          break;
+      }
+    }
+    if (retry.length > 0) {
+      metrics.retries.inc({ kind: 'item' }, retry.length);
+      this.retryLater(retry, backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, maxAttempts));
+    }
+  }
+
+  private onRequestFailed(batch: PipelineEvent[], err: Error): void {
+    const { config, metrics, log } = this.d;
+    this.consecutiveFailures++;
+    metrics.retries.inc({ kind: 'request' });
+    const delay = backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, this.consecutiveFailures);
+    log.warn({ err: err.message, docs: batch.length, retryInMs: delay, consecutiveFailures: this.consecutiveFailures }, 'bulk request failed; batch will be retried');
+    this.retryLater(batch, delay);
+  }
+
+  private retryLater(events: PipelineEvent[], delayMs: number): void {
+    this.waitingRetry += events.length;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.waitingRetry -= events.length;
+      this.enqueue(events);
+    }, delayMs);
+    this.retryTimers.add(timer);
+  }
+
+  /** An event Elasticsearch will not take: into the dead-letter index, never dropped silently. */
+  private fail(e: PipelineEvent, status: number, error: ItemError): void {
+    const { metrics, log, config, budget } = this.d;
+    if (e.kind === 'dead-letter') {
+      metrics.deadLetterFailures.inc();
+      log.error({ id: e.id, index: e.index, status, error, document: e.source.toString('utf8') }, 'dead-letter document refused; event logged here instead');
+      this.complete(e, { result: 'failed', status, error });
+      return;
+    }
+    const letter = deadLetterEvent(e, status, error, config.deadLetterIndex, this.d.now());
+    letter.onDone = (outcome) => {
+      if (outcome.result === 'created' || outcome.result === 'duplicate') {
+        metrics.deadLetters.inc({ stream: e.stream });
+        e.onDone?.({ result: 'dead_lettered', status, error });
+      } else {
+        e.onDone?.({ result: 'failed', status, error });
+      }
+    };
+    log.warn({ id: e.id, index: e.index, stream: e.stream, status, error }, 'event refused by Elasticsearch; sent to the dead-letter index');
+    budget.reserve(eventBytes(letter), 1);
+    budget.release(eventBytes(e), 1);
+    this.d.queue.push(letter, this.d.now());
+  }
+
+  private complete(e: PipelineEvent, outcome: ItemOutcome): void {
+    this.d.budget.release(eventBytes(e), 1);
+    e.onDone?.(outcome);
+  }
+
+  private notifyIfIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.idle) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

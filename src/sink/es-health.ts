@@ -1,0 +1,24 @@
+// Whether Elasticsearch answers, checked at most once a second however often it is asked.
+import type { Client } from '@elastic/elasticsearch';
+
+export interface EsHealth {
+  reachable(): Promise<boolean>;
+}
+
+export function createEsHealth(client: Client, now: () => number = Date.now, maxAgeMs = 1000): EsHealth {
+  let checkedAt = -Infinity;
+  let last = false;
+  let inFlight: Promise<boolean> | undefined;
+  return {
+    reachable() {
+      if (now() - checkedAt < maxAgeMs) return Promise.resolve(last);
+      inFlight ??= client.ping({}, { requestTimeout: 2000 }).then(() => true, () => false).then((ok) => {
+        last = ok;
+        checkedAt = now();
+        inFlight = undefined;
+        return ok;
+      });
+      return inFlight;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// Index templates installed at start-up: one per configured stream (its mappings, settings and
+// an explicit `dynamic`), one for streams without configuration, one for the dead letters.
+import type { Client } from '@elastic/elasticsearch';
+import type { GatewayConfig } from '../config/config.ts';
+import { indexPatternGlob } from '../ingest/routing.ts';
+import { DEAD_LETTER_MAPPINGS } from './dead-letter.ts';
+
+export interface IndexTemplate {
+  name: string;
+  body: {
+    index_patterns: string[];
+    priority: number;
+    template: { settings?: Record<string, unknown>; mappings: Record<string, unknown> };
+    _meta: Record<string, unknown>;
+  };
+}
+
+const TIMESTAMP = { '@timestamp': { type: 'date' } };
+const META = { managed_by: 'es-gateway' };
+
+/** The templates for a configuration. Pure. */
+export function indexTemplates(config: GatewayConfig): IndexTemplate[] {
+  const out: IndexTemplate[] = [{
+    name: 'es-gateway-default',
+    body: {
+      index_patterns: [indexPatternGlob(config.defaultIndexPattern, '*')],
+      priority: 150,
+      template: { mappings: { dynamic: true, properties: TIMESTAMP } },
+      _meta: META,
+    },
+  }];
+  for (const s of config.streams.values()) {
+    const { properties, ...restMappings } = (s.mappings ?? {}) as { properties?: Record<string, unknown> };
+    const glob = indexPatternGlob(s.index ?? config.defaultIndexPattern, s.name);
+    out.push({
+      name: `es-gateway-stream-${s.name}`,
+      body: {
+        index_patterns: [glob],
+        // Overlapping patterns need distinct priorities; the longer (more specific) one wins.
+        priority: 200 + glob.length,
+        template: {
+          ...(s.settings === undefined ? {} : { settings: s.settings }),
+          mappings: { ...restMappings, dynamic: s.dynamic, properties: { ...TIMESTAMP, ...properties } },
+        },
+        _meta: { ...META, stream: s.name },
+      },
+    });
+  }
+  out.push({
+    name: 'es-gateway-dead-letters',
+    body: { index_patterns: [config.pipeline.deadLetterIndex], priority: 1000, template: { mappings: { ...DEAD_LETTER_MAPPINGS } }, _meta: META },
+  });
+  return out;
+}
+
+export async function installIndexTemplates(client: Client, templates: readonly IndexTemplate[]): Promise<void> {
+  for (const t of templates) {
+    await client.indices.putIndexTemplate({ name: t.name, ...t.body } as Parameters<Client['indices']['putIndexTemplate']>[0]);
+  }
+}
+
+export interface TemplateInstaller {
+  /** Resolves once every template is installed (retrying while Elasticsearch is unreachable). */
+  readonly installed: Promise<void>;
+  readonly done: boolean;
+  stop(): void;
+}
+
+/** Installs the templates now, retrying every retryMs until it works or stop() is called. */
+export function installTemplatesWithRetry(client: Client, templates: readonly IndexTemplate[], onError: (err: Error) => void, retryMs = 2000): TemplateInstaller {
+  let stopped = false;
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const installed = new Promise<void>((resolve) => {
+    const attempt = () => {
+      installIndexTemplates(client, templates).then(() => {
+        done = true;
+        resolve();
+      }, (err: Error) => {
+        onError(err);
+        if (!stopped) timer = setTimeout(attempt, retryMs);
+      });
+    };
+    attempt();
+  });
+  return {
+    installed,
+    get done() { return done; },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

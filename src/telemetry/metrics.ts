@@ -1,0 +1,43 @@
+// The gateway's Prometheus metrics, in a registry of its own per app (no globals).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  eventsAccepted: Counter<'stream'>;
+  eventsRejected: Counter<'stream' | 'reason'>;
+  queueBytes: Gauge;
+  queueEvents: Gauge;
+  bulkInFlight: Gauge;
+  batchDocs: Histogram;
+  batchBytes: Histogram;
+  bulkLatency: Histogram<'outcome'>;
+  bulkItems: Counter<'status'>;
+  retries: Counter<'kind'>;
+  duplicates: Counter;
+  deadLetters: Counter<'stream'>;
+  deadLetterFailures: Counter;
+  httpRefusals: Counter<'status' | 'reason'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'es_gateway_process_' });
+  const r = [registry];
+  return {
+    registry,
+    eventsAccepted: new Counter({ name: 'es_gateway_events_accepted_total', help: 'Events accepted, by stream.', labelNames: ['stream'], registers: r }),
+    eventsRejected: new Counter({ name: 'es_gateway_events_rejected_total', help: 'Events rejected at intake, by stream and reason.', labelNames: ['stream', 'reason'], registers: r }),
+    queueBytes: new Gauge({ name: 'es_gateway_queue_bytes', help: 'Bytes of accepted events not yet indexed (queued, in flight or waiting to retry).', registers: r }),
+    queueEvents: new Gauge({ name: 'es_gateway_queue_events', help: 'Accepted events not yet indexed.', registers: r }),
+    bulkInFlight: new Gauge({ name: 'es_gateway_bulk_in_flight_requests', help: 'Bulk requests in flight.', registers: r }),
+    batchDocs: new Histogram({ name: 'es_gateway_batch_docs', help: 'Documents per bulk request.', buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000], registers: r }),
+    batchBytes: new Histogram({ name: 'es_gateway_batch_bytes', help: 'Bytes per bulk request.', buckets: [1024, 16384, 65536, 262144, 1048576, 2097152, 5242880, 10485760], registers: r }),
+    bulkLatency: new Histogram({ name: 'es_gateway_bulk_duration_seconds', help: 'Bulk request latency, by outcome (ok, error).', labelNames: ['outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r }),
+    bulkItems: new Counter({ name: 'es_gateway_bulk_items_total', help: 'Bulk item results, by HTTP status.', labelNames: ['status'], registers: r }),
+    retries: new Counter({ name: 'es_gateway_retries_total', help: 'Retries: items (kind=item) and whole bulk requests (kind=request).', labelNames: ['kind'], registers: r }),
+    duplicates: new Counter({ name: 'es_gateway_duplicates_total', help: 'Events Elasticsearch already had (409 on create): not errors.', registers: r }),
+    deadLetters: new Counter({ name: 'es_gateway_dead_letters_total', help: 'Events sent to the dead-letter index, by stream.', labelNames: ['stream'], registers: r }),
+    deadLetterFailures: new Counter({ name: 'es_gateway_dead_letter_failures_total', help: 'Dead-letter documents Elasticsearch refused permanently (logged with the event).', registers: r }),
+    httpRefusals: new Counter({ name: 'es_gateway_requests_refused_total', help: 'Ingest requests refused before acceptance, by status and reason.', labelNames: ['status', 'reason'], registers: r }),
+  };
+}

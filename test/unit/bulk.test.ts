@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { buildBulkBody } from '../../src/sink/bulk-body.ts';
+import { classifyItem, parseBulkResponse } from '../../src/sink/bulk-response.ts';
+import { backoffDelay } from '../../src/sink/retry-policy.ts';
+
+describe('buildBulkBody', () => {
+  it('writes a create action with index and id, then the source bytes unchanged', () => {
+    const source = Buffer.from('{"msg":"a \\"quoted\\" word","n":1.50}');
+    const body = buildBulkBody([
+      { index: 'events-a-2026.01.01', id: 'id-1', source },
+      { index: 'events-a-2026.01.02', id: 'we"ird\\id', source: Buffer.from('{}') },
+    ]).toString('utf8');
+    const lines = body.split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toBe('');
+    expect(JSON.parse(lines[0] as string)).toEqual({ create: { _index: 'events-a-2026.01.01', _id: 'id-1' } });
+    expect(lines[1]).toBe('{"msg":"a \\"quoted\\" word","n":1.50}'); // 1.50 survives: no re-serialisation
+    expect(JSON.parse(lines[2] as string)).toEqual({ create: { _index: 'events-a-2026.01.02', _id: 'we"ird\\id' } });
+    expect(lines[3]).toBe('{}');
+  });
+});
+
+describe('bulk response parsing', () => {
+  it('classifies mixed item results in order', () => {
+    const response = {
+      errors: true,
+      items: [
+        { create: { status: 201 } },
+        { create: { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'exists' } } },
+        { create: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } },
+        { create: { status: 400, error: { type: 'document_parsing_exception', reason: 'failed to parse field [n]', caused_by: { type: 'illegal_argument_exception', reason: 'For input string: "x"' } } } },
+        { create: { status: 503, error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' } } },
+        { create: { status: 200 } },
+      ],
+    };
+    const verdicts = parseBulkResponse(response, 6);
+    expect(verdicts.map((v) => v.kind)).toEqual(['created', 'duplicate', 'retry', 'permanent', 'retry', 'created']);
+    expect(verdicts[3]).toEqual({
+      kind: 'permanent',
+      status: 400,
+      error: { type: 'document_parsing_exception', reason: 'failed to parse field [n]: illegal_argument_exception For input string: "x"' },
+    });
+  });
+
+  it('treats items missing from the response as retriable', () => {
+    const verdicts = parseBulkResponse({ errors: false, items: [{ create: { status: 201 } }] }, 3);
+    expect(verdicts.map((v) => v.kind)).toEqual(['created', 'retry', 'retry']);
+  });
+
+  it('retries 429, 502, 503, 504 and nothing else of 4xx/5xx', () => {
+    for (const status of [429, 502, 503, 504]) expect(classifyItem({ status }).kind).toBe('retry');
+    for (const status of [400, 403, 404, 500]) expect(classifyItem({ status }).kind).toBe('permanent');
+  });
+});
+
+describe('backoff', () => {
+  it('doubles per attempt within [half, full] of the capped delay', () => {
+    const p = { baseMs: 100, maxMs: 1000 };
+    expect(backoffDelay(p, 1, () => 0)).toBe(50);
+    expect(backoffDelay(p, 1, () => 1)).toBe(100);
+    expect(backoffDelay(p, 3, () => 1)).toBe(400);
+    expect(backoffDelay(p, 10, () => 1)).toBe(1000);
+    expect(backoffDelay(p, 10, () => 0)).toBe(500);
+  });
+});
