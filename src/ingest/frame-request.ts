@@ -56,7 +56,8 @@ class Collector {
       throw new BodyError(413, 'too-many-events', 'Too many events', `a request may carry at most ${this.limits.maxEventsPerRequest} events`);
     }
     if (result.ok) {
-      if (result.event.source.length > this.limits.maxLineBytes) throw eventTooLarge(position, this.limits.maxLineBytes);
+      // NDJSON lines are held to the limit by the framer; array elements only exist once parsed.
+      if ('element' in position && result.event.source.length > this.limits.maxLineBytes) throw eventTooLarge(position, this.limits.maxLineBytes);
       this.out.events.push({ position, event: result.event });
       return;
     }

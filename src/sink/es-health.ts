@@ -12,7 +12,8 @@ export function createEsHealth(client: Client, now: () => number = Date.now, max
   return {
     reachable() {
       if (now() - checkedAt < maxAgeMs) return Promise.resolve(last);
-      inFlight ??= client.ping({}, { requestTimeout: 2000 }).then(() => true, () => false).then((ok) => {
+      // GET /_cluster/health rather than HEAD /: some distributions answer / with 405.
+      inFlight ??= client.cluster.health({}, { requestTimeout: 2000 }).then(() => true, () => false).then((ok) => {
         last = ok;
         checkedAt = now();
         inFlight = undefined;

@@ -1,5 +1,6 @@
 // Index templates installed at start-up: one per configured stream (its mappings, settings and
 // an explicit `dynamic`), one for streams without configuration, one for the dead letters.
+import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { GatewayConfig } from '../config/config.ts';
 import { indexPatternGlob } from '../ingest/routing.ts';
@@ -16,14 +17,20 @@ export interface IndexTemplate {
 }
 
 const TIMESTAMP = { '@timestamp': { type: 'date' } };
+
+/** Template names carry a hash of their index pattern, so gateways with different patterns on one cluster do not overwrite each other's. */
+function templateName(kind: string, glob: string): string {
+  return `es-gateway-${kind}-${createHash('sha256').update(glob).digest('hex').slice(0, 10)}`;
+}
 const META = { managed_by: 'es-gateway' };
 
 /** The templates for a configuration. Pure. */
 export function indexTemplates(config: GatewayConfig): IndexTemplate[] {
+  const defaultGlob = indexPatternGlob(config.defaultIndexPattern, '*');
   const out: IndexTemplate[] = [{
-    name: 'es-gateway-default',
+    name: templateName('default', defaultGlob),
     body: {
-      index_patterns: [indexPatternGlob(config.defaultIndexPattern, '*')],
+      index_patterns: [defaultGlob],
       priority: 150,
       template: { mappings: { dynamic: true, properties: TIMESTAMP } },
       _meta: META,
@@ -33,7 +40,7 @@ export function indexTemplates(config: GatewayConfig): IndexTemplate[] {
     const { properties, ...restMappings } = (s.mappings ?? {}) as { properties?: Record<string, unknown> };
     const glob = indexPatternGlob(s.index ?? config.defaultIndexPattern, s.name);
     out.push({
-      name: `es-gateway-stream-${s.name}`,
+      name: templateName(`stream-${s.name}`, glob),
       body: {
         index_patterns: [glob],
         // Overlapping patterns need distinct priorities; the longer (more specific) one wins.
@@ -47,7 +54,7 @@ export function indexTemplates(config: GatewayConfig): IndexTemplate[] {
     });
   }
   out.push({
-    name: 'es-gateway-dead-letters',
+    name: templateName('dead-letters', config.pipeline.deadLetterIndex),
     body: { index_patterns: [config.pipeline.deadLetterIndex], priority: 1000, template: { mappings: { ...DEAD_LETTER_MAPPINGS } }, _meta: META },
   });
   return out;
