@@ -75,3 +75,21 @@ export const ingestRouteSchema = {
     503: problem('Shutting down, or ack=indexed timed out (events stay queued); see Retry-After.'),
   },
 } as const;
+
+/**
+ * The ingest body is read as a stream (never validated as one object), so it has no Fastify
+ * `body` schema; this is its OpenAPI description, merged into the generated document.
+ */
+export const ingestRequestBody = {
+  required: true,
+  content: {
+    'application/x-ndjson': {
+      schema: { type: 'string', description: 'One JSON object per line (also application/ndjson, application/jsonl).' },
+      example: '{"@timestamp":"2026-11-21T10:00:00Z","level":"info","message":"user signed in"}\n{"level":"warn","message":"slow query","duration_ms":1234}\n',
+    },
+    'application/json': {
+      schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
+      example: [{ level: 'info', message: 'user signed in', event: { id: 'evt-1' } }],
+    },
+  },
+} as const;

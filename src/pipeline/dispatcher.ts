@@ -162,7 +162,7 @@ export class Dispatcher {
     this.consecutiveFailures++;
     metrics.retries.inc({ kind: 'request' });
     const delay = backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, this.consecutiveFailures);
-    log.warn({ err: err.message, docs: batch.length, retryInMs: delay, consecutiveFailures: this.consecutiveFailures }, 'bulk request failed; batch will be retried');
+    log.warn({ err: err.message.slice(0, 300), status: (err as { statusCode?: number }).statusCode, docs: batch.length, retryInMs: delay, consecutiveFailures: this.consecutiveFailures }, 'bulk request failed; batch will be retried');
     this.retryLater(batch, delay);
   }
 

@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { generateOpenApi } from '../../src/http/openapi.ts';
+
+describe('openapi/openapi.json', () => {
+  it('matches the routes (regenerate with npm run openapi)', async () => {
+    const generated = await generateOpenApi();
+    const checkedIn = readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8');
+    expect(checkedIn).toBe(generated);
+    const doc = JSON.parse(generated);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/events/{stream}']);
+  });
+});
