@@ -32,9 +32,23 @@ import { promisify } from 'node:util';
 export const ES_VERSION = '8.19.21';
 
 const REPO = path.resolve(import.meta.dirname, '..');
-const CACHE = path.join(REPO, '.cache', 'elasticsearch');
-const ES_USER = 'esgw';
 const AS_ROOT = process.getuid?.() === 0;
+/** Whether every folder from `dir` up to / lets other users through (esgw must reach ES_HOME). */
+function traversableByOthers(dir: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) return false;
+    if (path.dirname(d) === d) return true;
+  }
+}
+
+/**
+ * The ignored cache folder: <repo>/.cache when the unprivileged user can reach it, else (a
+ * checkout under a private folder, e.g. a mktemp -d clone) /var/tmp/es-gateway. The zip itself
+ * is also cached in ~/.m2, so a second run never downloads again.
+ */
+export const CACHE_ROOT = !AS_ROOT || traversableByOthers(REPO) ? path.join(REPO, '.cache') : path.join('/var/tmp', 'es-gateway');
+const CACHE = path.join(CACHE_ROOT, 'elasticsearch');
+const ES_USER = 'esgw';
 const execFileP = promisify(execFile);
 
 export interface StartOptions {

@@ -3,7 +3,7 @@
 // ES_URL set, only the gateway. Ctrl-C stops both (the node only if this script started it).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { startElasticsearch, type ElasticsearchNode } from './elasticsearch.ts';
+import { CACHE_ROOT, startElasticsearch, type ElasticsearchNode } from './elasticsearch.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 let node: ElasticsearchNode | undefined;
@@ -11,7 +11,7 @@ let esUrl = process.env.ES_URL;
 
 if (esUrl === undefined || esUrl === '') {
   process.stdout.write('starting a local Elasticsearch node (first run downloads it from Maven Central)…\n');
-  node = await startElasticsearch({ port: Number(process.env.ES_PORT ?? 9200), name: 'es-gateway-dev', dataDir: path.join(repo, '.cache', 'dev-node') });
+  node = await startElasticsearch({ port: Number(process.env.ES_PORT ?? 9200), name: 'es-gateway-dev', dataDir: path.join(CACHE_ROOT, 'dev-node') });
   esUrl = node.url;
   process.stdout.write(`Elasticsearch listening on ${esUrl} (pid ${node.pid}, data in ${node.dataDir})\n`);
 }
