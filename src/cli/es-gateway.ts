@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// The `es-gateway` command. Subcommands:
+//   serve                              run the gateway (src/main.ts; configured by the environment)
+//   spool inspect <dir> [--json]       what a spool folder holds (read-only)
+//   spool replay <dir> --es <url>      (to come) deliver a spool folder to Elasticsearch
+import { runSpoolInspect, SPOOL_INSPECT_USAGE } from './spool-inspect-command.ts';
+
+const USAGE = `usage:
+  es-gateway serve                      run the gateway (configured by GATEWAY_* / ES_* variables)
+  ${SPOOL_INSPECT_USAGE}   show segments, pending records, oldest age, corrupt records
+  es-gateway spool replay <dir> --es <url>   deliver a spool to Elasticsearch (not implemented yet)
+`;
+
+type Command = (args: string[]) => Promise<number | undefined>;
+const write = (text: string) => void process.stdout.write(text);
+
+const COMMANDS: Record<string, Command> = {
+  // main.ts starts the server when imported and keeps the process alive; it handles signals.
+  serve: async () => {
+    await import('../main.ts');
+    return undefined;
+  },
+  'spool inspect': (args) => runSpoolInspect(args, write),
+  // Place for `spool replay <dir> --es <url>`: open the spool (Spool.open), read batches, send
+  // them through the pipeline's bulk sink, commit each delivered batch.
+  'spool replay': async () => {
+    process.stderr.write('es-gateway spool replay: not implemented yet\n');
+    return 2;
+  },
+};
+
+async function run(argv: string[]): Promise<number | undefined> {
+  const [first, second, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    write(USAGE);
+    return first === undefined ? 2 : 0;
+  }
+  const two = COMMANDS[`${first} ${second}`];
+  if (two !== undefined) return two(rest);
+  const one = COMMANDS[first];
+  if (one !== undefined) return one(second === undefined ? rest : [second, ...rest]);
+  process.stderr.write(`es-gateway: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}\n${USAGE}`);
+  return 2;
+}
+
+try {
+  const code = await run(process.argv.slice(2));
+  if (code !== undefined) process.exitCode = code;
+} catch (err) {
+  process.stderr.write(`es-gateway: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}
