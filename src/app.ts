@@ -7,7 +7,10 @@ import swagger from '@fastify/swagger';
 import type { GatewayConfig } from './config/config.ts';
 import { createStreamRegistry } from './ingest/stream-context.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
-import { createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
+import { BulkRequestError, createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
+import { guardSink, type BreakerState } from './sink/circuit-breaker.ts';
+import { openSpoolPort } from './spool/spool-port-adapter.ts';
+import type { SpoolPort } from './pipeline/spool-port.ts';
 import { createEsClient } from './sink/es-client.ts';
 import { createEsHealth } from './sink/es-health.ts';
 import { indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
@@ -31,6 +34,7 @@ export interface Gateway {
   stopIntake(): void;
   /** Events that could not be flushed before close (0 when all were). */
   readonly unflushedAtClose: number;
+  readonly breakerState: BreakerState;
 }
 
 declare module 'fastify' {
@@ -58,8 +62,41 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     : undefined;
   const bulkSink = createBulkSink(client);
   // Nothing is written before the templates exist, so no index is created with the wrong mappings.
-  const sink: BulkSink = templates === undefined ? bulkSink : { send: async (body, docs) => { await templates.installed; return bulkSink.send(body, docs); } };
-  const pipeline = new Pipeline(config.pipeline, sink, metrics, app.log, now);
+  const gated: BulkSink = templates === undefined ? bulkSink : {
+    async send(body, docs) {
+      if (!templates.done) {
+        // Wait a little for the installer; if Elasticsearch is unreachable this fails like a bulk would.
+        await Promise.race([templates.installed, new Promise((resolve) => setTimeout(resolve, config.elasticsearch.requestTimeoutMs).unref())]);
+        if (!templates.done) throw new BulkRequestError('index templates not installed yet: Elasticsearch unreachable', undefined);
+      }
+      return bulkSink.send(body, docs);
+    },
+  };
+  const breaker = guardSink(gated, async () => { await client.cluster.health({}, { requestTimeout: 2000 }); }, config.breaker);
+  const spool: SpoolPort | undefined = config.spool === undefined ? undefined : (await openSpoolPort(config.spool, app.log)).port;
+  const pipeline = new Pipeline({
+    config: config.pipeline,
+    durability: config.durability,
+    sink: breaker,
+    sendAllowed: () => breaker.state === 'closed',
+    spool,
+    replayStartEventsPerSec: config.replayStartEventsPerSec,
+    metrics,
+    log: app.log,
+    now,
+  });
+  const STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+  breaker.onStateChange((state, reason) => {
+    metrics.breakerState.set(STATE_VALUE[state]);
+    metrics.breakerTransitions.inc({ to: state });
+    if (state === 'closed') {
+      app.log.info({ breaker: state, reason, spooled: pipeline.spooledEvents }, 'circuit breaker closed: sending to Elasticsearch again');
+      pipeline.resume();
+    } else {
+      app.log.warn({ breaker: state, reason }, state === 'open' ? 'circuit breaker open: Elasticsearch unavailable, spooling' : 'circuit breaker half-open: probing Elasticsearch');
+    }
+  });
+  metrics.readSpool({ pendingEvents: () => pipeline.spooledEvents, bytesOnDisk: () => spool?.bytesOnDisk ?? 0 });
   const streams = createStreamRegistry(config, now);
   const health = createEsHealth(client, now);
   let accepting = true;
@@ -70,6 +107,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     metrics,
     stopIntake() { accepting = false; },
     get unflushedAtClose() { return unflushedAtClose; },
+    get breakerState() { return breaker.state; },
   });
 
   await app.register(swagger, {
@@ -95,21 +133,30 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
 
   registerIngestRoutes(app, { config, streams, pipeline, metrics, accepting: () => accepting, now });
   registerOpsRoutes(app, metrics, {
-    async notReadyReasons() {
-      const reasons: string[] = [];
-      if (!accepting) reasons.push('shutting down');
-      if (pipeline.overHighWater) reasons.push(`queue over high water (${pipeline.heldBytes} bytes held)`);
-      if (templates !== undefined && !templates.done) reasons.push('index templates not installed yet');
-      if (!(await health.reachable())) reasons.push('Elasticsearch unreachable');
-      return reasons;
+    async check() {
+      // Not ready: cannot take events. Degraded: takes them (into the spool) but cannot deliver now.
+      const blocking: string[] = [];
+      const degraded: string[] = [];
+      if (!accepting) blocking.push('shutting down');
+      if (pipeline.overHighWater) (spool === undefined ? blocking : degraded).push(`queue over high water (${pipeline.heldBytes} bytes held)`);
+      if (breaker.state !== 'closed') degraded.push(`circuit breaker ${breaker.state}: Elasticsearch unavailable, ${pipeline.spooledEvents} events spooled`);
+      if (templates !== undefined && !templates.done) degraded.push('index templates not installed yet');
+      if (!(await health.reachable())) (spool === undefined ? blocking : degraded).push('Elasticsearch unreachable');
+      if (blocking.length > 0) return { status: 'not_ready', reasons: [...blocking, ...degraded] };
+      return degraded.length > 0 ? { status: 'degraded', reasons: degraded } : { status: 'ready', reasons: [] };
     },
   });
 
+  app.addHook('onReady', async () => {
+    if (pipeline.spooledEvents > 0) app.log.info({ events: pipeline.spooledEvents }, 'spool holds undelivered events: replaying');
+    pipeline.resume();
+  });
   app.addHook('onClose', async () => {
     accepting = false;
-    unflushedAtClose = await pipeline.drain(config.shutdownTimeoutMs);
+    unflushedAtClose = await pipeline.close(config.shutdownTimeoutMs);
+    breaker.shutdown();
     templates?.stop();
-    if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but not flushed to Elasticsearch before shutdown');
+    if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but neither flushed to Elasticsearch nor spooled before shutdown: lost');
     if (deps.client === undefined) await client.close();
   });
 

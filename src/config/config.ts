@@ -33,6 +33,21 @@ export interface PipelineConfig {
   deadLetterIndex: string;
 }
 
+export interface SpoolConfig {
+  dir: string;
+  maxBytes: number;
+  segmentBytes: number;
+  fsync: 'always' | 'interval' | 'never';
+  fsyncIntervalMs: number;
+}
+
+export interface BreakerConfig {
+  errorPercent: number;
+  windowMs: number;
+  minRequests: number;
+  resetMs: number;
+}
+
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -45,6 +60,11 @@ export interface GatewayConfig {
   ackTimeoutMs: number;
   pipeline: PipelineConfig;
   shutdownTimeoutMs: number;
+  durability: 'memory' | 'durable';
+  /** undefined when GATEWAY_SPOOL_DIR is empty. */
+  spool: SpoolConfig | undefined;
+  replayStartEventsPerSec: number;
+  breaker: BreakerConfig;
   installTemplates: boolean;
   streams: ReadonlyMap<string, StreamConfig>;
 }
@@ -62,6 +82,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function readSetting(spec: SettingSpec, env: Env, problems: string[]): string | number | boolean | undefined {
   const given = env[spec.env];
+  if (given === '' && spec.emptyDisables === true) return undefined;
   const raw = given === undefined || given === '' ? spec.default : given;
   if (raw === undefined) return undefined;
   switch (spec.type) {
@@ -110,6 +131,7 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
   if (dlq !== undefined && checkIndexPattern(dlq) !== undefined) problems.push(`GATEWAY_DEAD_LETTER_INDEX: ${checkIndexPattern(dlq)}`);
   if (int('GATEWAY_QUEUE_HIGH_WATER_BYTES') > int('GATEWAY_QUEUE_MAX_BYTES')) problems.push('GATEWAY_QUEUE_HIGH_WATER_BYTES must not exceed GATEWAY_QUEUE_MAX_BYTES');
   if (int('GATEWAY_MAX_LINE_BYTES') > int('GATEWAY_MAX_DECOMPRESSED_BYTES')) problems.push('GATEWAY_MAX_LINE_BYTES must not exceed GATEWAY_MAX_DECOMPRESSED_BYTES');
+  if (str('GATEWAY_DURABILITY') === 'durable' && opt('GATEWAY_SPOOL_DIR') === undefined) problems.push('GATEWAY_DURABILITY=durable needs GATEWAY_SPOOL_DIR');
   if ((opt('ES_USERNAME') === undefined) !== (opt('ES_PASSWORD') === undefined)) problems.push('ES_USERNAME and ES_PASSWORD go together');
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -148,6 +170,21 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
       deadLetterIndex: str('GATEWAY_DEAD_LETTER_INDEX'),
     },
     shutdownTimeoutMs: int('GATEWAY_SHUTDOWN_TIMEOUT_MS'),
+    durability: str('GATEWAY_DURABILITY') as 'memory' | 'durable',
+    spool: opt('GATEWAY_SPOOL_DIR') === undefined ? undefined : {
+      dir: str('GATEWAY_SPOOL_DIR'),
+      maxBytes: int('GATEWAY_SPOOL_MAX_BYTES'),
+      segmentBytes: int('GATEWAY_SPOOL_SEGMENT_BYTES'),
+      fsync: str('GATEWAY_SPOOL_FSYNC') as SpoolConfig['fsync'],
+      fsyncIntervalMs: int('GATEWAY_SPOOL_FSYNC_INTERVAL_MS'),
+    },
+    replayStartEventsPerSec: int('GATEWAY_REPLAY_START_EVENTS_PER_SEC'),
+    breaker: {
+      errorPercent: int('GATEWAY_BREAKER_ERROR_PERCENT'),
+      windowMs: int('GATEWAY_BREAKER_WINDOW_MS'),
+      minRequests: int('GATEWAY_BREAKER_MIN_REQUESTS'),
+      resetMs: int('GATEWAY_BREAKER_RESET_MS'),
+    },
     installTemplates: v.get('GATEWAY_INSTALL_TEMPLATES') as boolean,
     streams,
   };

@@ -11,6 +11,8 @@ export interface SettingSpec {
   min?: number;
   values?: readonly string[];
   secret?: boolean;
+  /** An empty value turns the feature off instead of meaning the default. */
+  emptyDisables?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -45,6 +47,17 @@ export const SETTINGS = [
   { env: 'GATEWAY_RETRY_MAX_MS', type: 'int', default: '10000', min: 1, description: 'Largest retry delay.' },
   { env: 'GATEWAY_DEAD_LETTER_INDEX', type: 'string', default: 'es-gateway-dead-letters', description: 'Index that receives events Elasticsearch refused permanently, with the reason.' },
   { env: 'GATEWAY_SHUTDOWN_TIMEOUT_MS', type: 'int', default: '20000', min: 0, description: 'On SIGTERM, how long queued events may take to flush before the process exits.' },
+  { env: 'GATEWAY_DURABILITY', type: 'enum', default: 'memory', values: ['memory', 'durable'], description: '`memory`: 202 once queued in memory; the spool takes over during outages, over high water and at shutdown. `durable`: 202 once the events are in the spool and synced (per GATEWAY_SPOOL_FSYNC); delivery always from the spool; survives `kill -9`.' },
+  { env: 'GATEWAY_SPOOL_DIR', type: 'string', default: '.spool', emptyDisables: true, description: 'Folder of the disk spool (segment files and the replay cursor). Empty: no spool (memory durability only; an outage fills the queue and then 429s).' },
+  { env: 'GATEWAY_SPOOL_MAX_BYTES', type: 'int', default: String(1024 * MiB), min: 1024, description: 'Most bytes the spool may hold on disk; when full, new requests get 503 with `Retry-After` (spooled data is never evicted).' },
+  { env: 'GATEWAY_SPOOL_SEGMENT_BYTES', type: 'int', default: String(64 * MiB), min: 1024, description: 'Spool segment file size; fully delivered segments are deleted.' },
+  { env: 'GATEWAY_SPOOL_FSYNC', type: 'enum', default: 'interval', values: ['always', 'interval', 'never'], description: '`always`: fsync every append before acknowledging; `interval`: group commit, one fsync per GATEWAY_SPOOL_FSYNC_INTERVAL_MS shared by all appends, each acknowledged after the fsync that covers it; `never`: leave it to the OS (survives a process crash, not a machine crash).' },
+  { env: 'GATEWAY_SPOOL_FSYNC_INTERVAL_MS', type: 'int', default: '10', min: 1, description: 'Group-commit interval of GATEWAY_SPOOL_FSYNC=interval.' },
+  { env: 'GATEWAY_REPLAY_START_EVENTS_PER_SEC', type: 'int', default: '2000', min: 1, description: 'Replay from the spool starts at this rate when the breaker closes, doubles every second without rejections and halves on 429s (slow start, so a recovering cluster is not flattened).' },
+  { env: 'GATEWAY_BREAKER_ERROR_PERCENT', type: 'int', default: '50', min: 1, description: 'The circuit breaker opens when this share of bulk requests in the window failed (connection errors, timeouts, 5xx; not 429).' },
+  { env: 'GATEWAY_BREAKER_WINDOW_MS', type: 'int', default: '10000', min: 100, description: 'Rolling window of the breaker\'s error rate.' },
+  { env: 'GATEWAY_BREAKER_MIN_REQUESTS', type: 'int', default: '3', min: 1, description: 'Bulk requests in the window before the breaker may open.' },
+  { env: 'GATEWAY_BREAKER_RESET_MS', type: 'int', default: '5000', min: 100, description: 'How long the breaker stays open before probing Elasticsearch (cluster health) to close again.' },
   { env: 'GATEWAY_INSTALL_TEMPLATES', type: 'bool', default: 'true', description: 'Install the index templates of the configured streams (and the default and dead-letter ones) at start-up.' },
 ] as const satisfies readonly SettingSpec[];
 

@@ -129,10 +129,15 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         attempts: 0,
         onDone: tracker?.callback(i),
       }));
-      const submitted = pipeline.submit(events);
+      const submitted = await pipeline.submit(events);
       if (!submitted.ok) {
         reply.header('retry-after', String(submitted.retryAfterSeconds));
-        return refuse(429, 'overloaded', 'Too many queued events', 'these events do not fit in the gateway\'s queue; nothing was accepted; retry after the indicated delay');
+        if (submitted.reason === 'closing') return refuse(503, 'shutting-down', 'Shutting down', 'the gateway began shutting down while this request was read; nothing was accepted; retry against another instance');
+        return submitted.status === 429
+          ? refuse(429, 'overloaded', 'Too many queued events', 'these events do not fit in the gateway\'s queue; nothing was accepted; retry after the indicated delay')
+          : refuse(503, 'spool-unavailable', 'Cannot store events', submitted.reason === 'spool_full'
+            ? 'the disk spool is full while Elasticsearch is not taking events; nothing was accepted; retry after the indicated delay'
+            : 'the disk spool could not store these events; nothing was accepted; retry after the indicated delay');
       }
       metrics.eventsAccepted.inc({ stream }, events.length);
 

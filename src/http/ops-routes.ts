@@ -2,9 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.ts';
 
+export interface Readiness {
+  /** ready; degraded (still accepting, e.g. spooling while Elasticsearch is down); not_ready. */
+  status: 'ready' | 'degraded' | 'not_ready';
+  reasons: string[];
+}
+
 export interface ReadinessCheck {
-  /** Reasons the gateway should not get traffic now; empty when ready. */
-  notReadyReasons(): Promise<string[]>;
+  check(): Promise<Readiness>;
 }
 
 const statusSchema = {
@@ -20,13 +25,14 @@ export function registerOpsRoutes(app: FastifyInstance, metrics: Metrics, readin
 
   app.get('/readyz', {
     schema: {
-      summary: 'Readiness: Elasticsearch reachable, queue below high water, not shutting down',
+      summary: 'Readiness: 200 ready or degraded (still accepting: spooling while Elasticsearch is unavailable), 503 not ready (shutting down, or cannot accept)',
       tags: ['ops'],
       response: { 200: statusSchema, 503: statusSchema },
     },
   }, async (_request, reply) => {
-    const reasons = await readiness.notReadyReasons();
-    return reasons.length === 0 ? { status: 'ready' } : reply.code(503).send({ status: 'not_ready', reasons });
+    const r = await readiness.check();
+    if (r.status === 'ready') return { status: 'ready' };
+    return reply.code(r.status === 'degraded' ? 200 : 503).send(r);
   });
 
   app.get('/metrics', {

@@ -23,6 +23,12 @@ export interface DispatcherDeps {
   metrics: Metrics;
   log: FastifyBaseLogger;
   now: () => number;
+  /** False while the circuit breaker is open: nothing is sent. */
+  sendAllowed: () => boolean;
+  /** Takes events off the dispatcher's hands while sending is not allowed (to the spool). */
+  park: ((events: PipelineEvent[]) => void) | undefined;
+  /** Told about every rejection for overload (429), to slow replay down. */
+  onOverload: () => void;
 }
 
 export class Dispatcher {
@@ -32,7 +38,8 @@ export class Dispatcher {
   private consecutiveFailures = 0;
   private draining = false;
   private ageTimer: NodeJS.Timeout | undefined;
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly retryTimers = new Map<NodeJS.Timeout, PipelineEvent[]>();
+  private readonly inFlightBatches = new Set<PipelineEvent[]>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(deps: DispatcherDeps) {
@@ -56,6 +63,10 @@ export class Dispatcher {
     this.pump();
   }
 
+  get queued(): number {
+    return this.d.queue.length;
+  }
+
   get idle(): boolean {
     return this.d.queue.length === 0 && this.inFlight === 0 && this.waitingRetry === 0;
   }
@@ -69,13 +80,45 @@ export class Dispatcher {
   /** Stops timers (after draining or when the process is ending). */
   close(): void {
     clearTimeout(this.ageTimer);
-    for (const t of this.retryTimers) clearTimeout(t);
+    for (const t of this.retryTimers.keys()) clearTimeout(t);
     this.retryTimers.clear();
+  }
+
+  /**
+   * Everything still held — queued, waiting to retry, or in flight — taken away for the spool at
+   * shutdown. In-flight events may still be written by their pending request; their fixed ids
+   * make the replay a duplicate, not a second document.
+   */
+  takeAllHeld(): PipelineEvent[] {
+    const held = this.d.queue.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    for (const [timer, events] of this.retryTimers) {
+      clearTimeout(timer);
+      held.push(...events);
+    }
+    this.retryTimers.clear();
+    this.waitingRetry = 0;
+    for (const batch of this.inFlightBatches) held.push(...batch);
+    this.inFlightBatches.clear();
+    return held;
+  }
+
+  /** Puts events back after `delayMs` (also used when the spool cannot take parked events). */
+  retryLater(events: PipelineEvent[], delayMs: number): void {
+    this.waitingRetry += events.length;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.waitingRetry -= events.length;
+      this.enqueue(events);
+    }, delayMs);
+    this.retryTimers.set(timer, events);
   }
 
   private pump(): void {
     const { queue, config } = this.d;
-    while (this.inFlight < config.maxInFlight) {
+    if (!this.d.sendAllowed() && this.d.park !== undefined && queue.length > 0) {
+      this.d.park(queue.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+    }
+    while (this.inFlight < config.maxInFlight && this.d.sendAllowed()) {
       const due = msUntilBatchDue(queue, config, this.d.now(), this.draining);
       if (due === Number.POSITIVE_INFINITY) break;
       if (due > 0) {
@@ -104,16 +147,18 @@ export class Dispatcher {
     metrics.batchDocs.observe(batch.length);
     metrics.batchBytes.observe(body.length);
     this.inFlight++;
+    this.inFlightBatches.add(batch);
     const end = metrics.bulkLatency.startTimer();
     sink.send(body, batch.length).then(
       (verdicts) => {
         end({ outcome: 'ok' });
         this.consecutiveFailures = 0;
-        this.onVerdicts(batch, verdicts);
+        // Taken away at shutdown (spooled): the spool copy is replayed; outcomes are moot here.
+        if (this.inFlightBatches.delete(batch)) this.onVerdicts(batch, verdicts);
       },
       (err: Error) => {
         end({ outcome: 'error' });
-        this.onRequestFailed(batch, err);
+        if (this.inFlightBatches.delete(batch)) this.onRequestFailed(batch, err);
       },
     ).finally(() => {
       this.inFlight--;
@@ -125,6 +170,7 @@ export class Dispatcher {
     const { metrics, config } = this.d;
     const retry: PipelineEvent[] = [];
     let maxAttempts = 0;
+    let overloaded = false;
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i] as PipelineEvent;
       const v = verdicts[i] as ItemVerdict;
@@ -138,6 +184,7 @@ export class Dispatcher {
           this.complete(e, { result: 'duplicate', status: 409 });
           break;
         case 'retry':
+          if (v.status === 429) overloaded = true;
           e.attempts++;
           if (e.attempts < config.retryMaxAttempts) {
             retry.push(e);
@@ -152,28 +199,24 @@ export class Dispatcher {
       }
     }
     if (retry.length > 0) {
+      if (overloaded) this.d.onOverload();
       metrics.retries.inc({ kind: 'item' }, retry.length);
       this.retryLater(retry, backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, maxAttempts));
     }
   }
 
-  private onRequestFailed(batch: PipelineEvent[], err: Error): void {
+  private onRequestFailed(batch: PipelineEvent[], err: Error & { statusCode?: number }): void {
     const { config, metrics, log } = this.d;
+    if (!this.d.sendAllowed() && this.d.park !== undefined) {
+      this.d.park(batch);
+      return;
+    }
+    if (err.statusCode === 429) this.d.onOverload();
     this.consecutiveFailures++;
     metrics.retries.inc({ kind: 'request' });
     const delay = backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, this.consecutiveFailures);
     log.warn({ err: err.message.slice(0, 300), status: (err as { statusCode?: number }).statusCode, docs: batch.length, retryInMs: delay, consecutiveFailures: this.consecutiveFailures }, 'bulk request failed; batch will be retried');
     this.retryLater(batch, delay);
-  }
-
-  private retryLater(events: PipelineEvent[], delayMs: number): void {
-    this.waitingRetry += events.length;
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      this.waitingRetry -= events.length;
-      this.enqueue(events);
-    }, delayMs);
-    this.retryTimers.add(timer);
   }
 
   /** An event Elasticsearch will not take: into the dead-letter index, never dropped silently. */

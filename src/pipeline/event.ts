@@ -24,6 +24,8 @@ export interface PipelineEvent {
   attempts: number;
   /** Called once, when the event reached a final state. */
   onDone: ((outcome: ItemOutcome) => void) | undefined;
+  /** Set for events read back from the spool: hands the event back unsent (it stays spooled). */
+  fromSpool?: { handBack(): void };
 }
 
 /** Bytes an event holds in memory and adds to a bulk body (source + action line). */

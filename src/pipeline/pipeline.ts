@@ -1,31 +1,91 @@
-// The pipeline behind every ingest source: admission against the memory budget, the queue,
-// the batcher and the dispatcher. Routes hand it enveloped events; nothing else reaches the sink.
+// The pipeline behind every ingest source: admission, the memory budget, the queue, batcher and
+// dispatcher, and — when a spool is configured — the spool and its replay. Routes hand it
+// enveloped events; nothing else reaches the sink.
+//
+// memory durability: events go to the in-memory queue; they go to the spool instead while the
+//   breaker is open or the queue is over its high-water mark, and at shutdown whatever could not
+//   be flushed in time is spooled.
+// durable durability: every event is appended to the spool (acknowledged once synced) and
+//   delivered from there by the replayer.
 import type { FastifyBaseLogger } from 'fastify';
 import type { PipelineConfig } from '../config/config.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { BulkSink } from '../sink/bulk-sink.ts';
+import { AckWaiters } from './ack-waiters.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { eventBytes, type PipelineEvent } from './event.ts';
 import { EventQueue } from './event-queue.ts';
 import { MemoryBudget } from './memory-budget.ts';
+import { Replayer } from './replayer.ts';
+import { SlowStart } from './slow-start.ts';
+import { isSpoolFull, type SpoolPort } from './spool-port.ts';
 
 export type Admission =
-  | { ok: true }
-  | { ok: false; reason: 'queue_full' | 'over_high_water'; retryAfterSeconds: number };
+  | { ok: true; spooled: boolean }
+  | { ok: false; status: 429 | 503; reason: 'queue_full' | 'over_high_water' | 'spool_full' | 'spool_error' | 'closing'; retryAfterSeconds: number };
+
+export interface PipelineDeps {
+  config: PipelineConfig;
+  durability: 'memory' | 'durable';
+  sink: BulkSink;
+  /** Whether the sink may be called now (false while the circuit breaker is open). */
+  sendAllowed: () => boolean;
+  spool: SpoolPort | undefined;
+  replayStartEventsPerSec: number;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  now?: () => number;
+}
 
 export class Pipeline {
+  private readonly d: PipelineDeps;
+  private readonly now: () => number;
   private readonly budget: MemoryBudget;
   private readonly dispatcher: Dispatcher;
+  private readonly waiters = new AckWaiters();
+  private readonly pace: SlowStart;
+  private readonly replayer: Replayer | undefined;
+  private spoolAppends = 0;
+  private closing = false;
 
-  constructor(config: PipelineConfig, sink: BulkSink, metrics: Metrics, log: FastifyBaseLogger, now: () => number = Date.now) {
+  constructor(deps: PipelineDeps) {
+    this.d = deps;
+    this.now = deps.now ?? Date.now;
+    const { config, spool, metrics, log } = deps;
     this.budget = new MemoryBudget(config.queueMaxBytes, config.queueHighWaterBytes);
-    this.dispatcher = new Dispatcher({ queue: new EventQueue(), budget: this.budget, sink, config, metrics, log, now });
+    this.pace = new SlowStart(deps.replayStartEventsPerSec, this.now());
+    this.dispatcher = new Dispatcher({
+      queue: new EventQueue(),
+      budget: this.budget,
+      sink: deps.sink,
+      config,
+      metrics,
+      log,
+      now: this.now,
+      sendAllowed: deps.sendAllowed,
+      park: spool === undefined ? undefined : (events) => this.park(events),
+      onOverload: () => this.pace.overloaded(this.now()),
+    });
+    this.replayer = spool === undefined ? undefined : new Replayer({
+      spool,
+      dispatcher: this.dispatcher,
+      budget: this.budget,
+      waiters: this.waiters,
+      pace: this.pace,
+      batchMaxDocs: config.batchMaxDocs,
+      batchMaxBytes: config.batchMaxBytes,
+      sendAllowed: deps.sendAllowed,
+      metrics,
+      log,
+      now: this.now,
+    });
   }
 
   get overHighWater(): boolean {
     return this.budget.overHighWater;
   }
 
+  /** Events held in memory (queued, in flight, waiting to retry). */
   get heldEvents(): number {
     return this.budget.heldEvents;
   }
@@ -34,32 +94,111 @@ export class Pipeline {
     return this.budget.heldBytes;
   }
 
+  /** Events in the spool not yet delivered (0 without a spool). */
+  get spooledEvents(): number {
+    return this.d.spool?.pendingEvents ?? 0;
+  }
+
+  /** Accepted events not yet in Elasticsearch, wherever they are. */
+  get undeliveredEvents(): number {
+    return this.budget.heldEvents + this.spooledEvents - (this.replayer?.outstandingEvents ?? 0);
+  }
+
+  /** The breaker closed again (or the gateway started): replay what the spool holds. */
+  resume(): void {
+    this.pace.reset(this.now());
+    this.replayer?.kick();
+    this.dispatcher.enqueue([]);
+  }
+
   /** Whether a new request may start at all (checked before its body is read). */
   admitRequest(): Admission {
-    return this.budget.overHighWater ? { ok: false, reason: 'over_high_water', retryAfterSeconds: this.retryAfter() } : { ok: true };
+    if (this.d.durability === 'memory' && this.budget.overHighWater && this.d.spool === undefined) {
+      return { ok: false, status: 429, reason: 'over_high_water', retryAfterSeconds: this.retryAfter() };
+    }
+    return { ok: true, spooled: false };
   }
 
-  /** Accepts all of the events or none (when they do not fit in the memory budget). */
-  submit(events: readonly PipelineEvent[]): Admission {
-    let bytes = 0;
-    for (const e of events) bytes += eventBytes(e);
-    if (!this.budget.tryReserve(bytes, events.length)) return { ok: false, reason: 'queue_full', retryAfterSeconds: this.retryAfter() };
-    this.dispatcher.enqueue(events);
-    return { ok: true };
+  /** Accepts all of the events or none. Resolves once they are queued (or durably spooled). */
+  async submit(events: readonly PipelineEvent[]): Promise<Admission> {
+    const { spool, durability } = this.d;
+    // A request still being read when shutdown began: nothing may be acknowledged any more.
+    if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
+    if (durability === 'memory' && (spool === undefined || (this.d.sendAllowed() && !this.budget.overHighWater))) {
+      let bytes = 0;
+      for (const e of events) bytes += eventBytes(e);
+      if (this.budget.tryReserve(bytes, events.length)) {
+        this.dispatcher.enqueue(events);
+        return { ok: true, spooled: false };
+      }
+      if (spool === undefined) return { ok: false, status: 429, reason: 'queue_full', retryAfterSeconds: this.retryAfter() };
+    }
+    if (spool === undefined) throw new Error('unreachable: durable mode without a spool');
+    return this.appendToSpool(events);
   }
 
-  /** Flushes everything held, waiting at most timeoutMs; resolves with the events still held. */
-  async drain(timeoutMs: number): Promise<number> {
+  /** Flushes what is held (bounded), spools what could not be flushed, closes the spool. */
+  async close(timeoutMs: number): Promise<number> {
+    this.closing = true;
+    this.replayer?.stop();
     this.dispatcher.startDraining();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.dispatcher.whenIdle(), new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
     clearTimeout(timer);
+    const spool = this.d.spool;
+    if (spool !== undefined) {
+      this.park(this.dispatcher.takeAllHeld());
+      while (this.spoolAppends > 0) await new Promise((r) => setTimeout(r, 5));
+    }
     this.dispatcher.close();
-    return this.budget.heldEvents;
+    // Whatever is still held in memory now could go nowhere: it is lost, and said so.
+    const lost = this.budget.heldEvents;
+    await spool?.close();
+    return lost;
+  }
+
+  private async appendToSpool(events: readonly PipelineEvent[]): Promise<Admission> {
+    const spool = this.d.spool as SpoolPort;
+    for (const e of events) if (e.onDone !== undefined) this.waiters.register(e.index, e.id, e.onDone);
+    this.spoolAppends++;
+    try {
+      await spool.append(events);
+      this.d.metrics.spooledEvents.inc(events.length);
+      this.replayer?.kick();
+      return { ok: true, spooled: true };
+    } catch (err) {
+      if (isSpoolFull(err)) return { ok: false, status: 503, reason: 'spool_full', retryAfterSeconds: 30 };
+      this.d.log.error({ err }, 'spool append failed');
+      return { ok: false, status: 503, reason: 'spool_error', retryAfterSeconds: 5 };
+    } finally {
+      this.spoolAppends--;
+    }
+  }
+
+  /** Events the dispatcher cannot send now: spool-read ones go back to the spool, live ones into it. */
+  private park(events: PipelineEvent[]): void {
+    if (events.length === 0) return;
+    const live: PipelineEvent[] = [];
+    let bytes = 0;
+    for (const e of events) {
+      bytes += eventBytes(e);
+      if (e.fromSpool === undefined) live.push(e);
+    }
+    this.budget.release(bytes, events.length);
+    for (const e of events) e.fromSpool?.handBack();
+    if (live.length === 0) return;
+    this.appendToSpool(live).then((admission) => {
+      if (admission.ok) return;
+      // The spool cannot take them: keep them in memory and try again (never dropped).
+      let held = 0;
+      for (const e of live) held += eventBytes(e);
+      this.budget.reserve(held, live.length);
+      this.d.log.error({ events: live.length, reason: admission.reason }, 'could not spool events; keeping them in memory');
+      this.dispatcher.retryLater(live, 1000);
+    }, () => {});
   }
 
   private retryAfter(): number {
-    // Roughly how long the held bytes take to clear; at least a second, at most half a minute.
     return Math.min(30, Math.max(1, Math.ceil(this.budget.heldBytes / Math.max(1, this.budget.highWaterBytes))));
   }
 }

@@ -73,8 +73,9 @@ export interface TemplateInstaller {
   stop(): void;
 }
 
-/** Installs the templates now, retrying every retryMs until it works or stop() is called. */
-export function installTemplatesWithRetry(client: Client, templates: readonly IndexTemplate[], onError: (err: Error) => void, retryMs = 2000): TemplateInstaller {
+/** Installs the templates now, retrying (250 ms, doubling to 5 s) until it works or stop() is called. */
+export function installTemplatesWithRetry(client: Client, templates: readonly IndexTemplate[], onError: (err: Error) => void): TemplateInstaller {
+  let retryMs = 250;
   let stopped = false;
   let done = false;
   let timer: NodeJS.Timeout | undefined;
@@ -86,6 +87,7 @@ export function installTemplatesWithRetry(client: Client, templates: readonly In
       }, (err: Error) => {
         onError(err);
         if (!stopped) timer = setTimeout(attempt, retryMs);
+        retryMs = Math.min(5000, retryMs * 2);
       });
     };
     attempt();

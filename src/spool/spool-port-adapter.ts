@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { SpoolConfig } from '../config/config.ts';
 import type { SpoolPort } from '../pipeline/spool-port.ts';
 import type { RecoveryReport } from './recovery.ts';
-import { Spool, type SpoolPosition } from './spool.ts';
+import { Spool, SpoolClosedError, type SpoolPosition } from './spool.ts';
 
 export interface OpenedSpoolPort {
   port: SpoolPort;
@@ -28,7 +28,15 @@ export async function openSpoolPort(config: SpoolConfig, log: FastifyBaseLogger)
   const port: SpoolPort = {
     append: (events) => spool.append(events),
     read: (maxEvents, maxBytes) => spool.read(maxEvents, maxBytes),
-    commit: (position) => spool.commit(position as SpoolPosition),
+    async commit(position) {
+      try {
+        await spool.commit(position as SpoolPosition);
+      } catch (err) {
+        // Closed at shutdown while a batch was finishing: it is sent again after the restart, and
+        // its fixed ids make that a duplicate in Elasticsearch, not a second document.
+        if (!(err instanceof SpoolClosedError)) throw err;
+      }
+    },
     release: (position) => spool.release(position as SpoolPosition),
     get pendingEvents() { return spool.stats().pendingEvents; },
     get pendingBytes() { return spool.stats().pendingBytes; },

@@ -17,13 +17,23 @@ export interface Metrics {
   deadLetters: Counter<'stream'>;
   deadLetterFailures: Counter;
   httpRefusals: Counter<'status' | 'reason'>;
+  breakerState: Gauge;
+  breakerTransitions: Counter<'to'>;
+  spooledEvents: Counter;
+  replayedEvents: Counter;
+  spoolPendingEvents: Gauge;
+  spoolBytes: Gauge;
+  /** Where the spool gauges read their values at each scrape. */
+  readSpool(source: { pendingEvents: () => number; bytesOnDisk: () => number }): void;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'es_gateway_process_' });
   const r = [registry];
+  let spool = { pendingEvents: () => 0, bytesOnDisk: () => 0 };
   return {
+    readSpool(source) { spool = source; },
     registry,
     eventsAccepted: new Counter({ name: 'es_gateway_events_accepted_total', help: 'Events accepted, by stream.', labelNames: ['stream'], registers: r }),
     eventsRejected: new Counter({ name: 'es_gateway_events_rejected_total', help: 'Events rejected at intake, by stream and reason.', labelNames: ['stream', 'reason'], registers: r }),
@@ -38,6 +48,12 @@ export function createMetrics(): Metrics {
     duplicates: new Counter({ name: 'es_gateway_duplicates_total', help: 'Events Elasticsearch already had (409 on create): not errors.', registers: r }),
     deadLetters: new Counter({ name: 'es_gateway_dead_letters_total', help: 'Events sent to the dead-letter index, by stream.', labelNames: ['stream'], registers: r }),
     deadLetterFailures: new Counter({ name: 'es_gateway_dead_letter_failures_total', help: 'Dead-letter documents Elasticsearch refused permanently (logged with the event).', registers: r }),
+    breakerState: new Gauge({ name: 'es_gateway_breaker_state', help: 'Circuit breaker around the bulk sink: 0 closed, 1 half-open, 2 open.', registers: r }),
+    breakerTransitions: new Counter({ name: 'es_gateway_breaker_transitions_total', help: 'Circuit breaker transitions, by new state.', labelNames: ['to'], registers: r }),
+    spooledEvents: new Counter({ name: 'es_gateway_spooled_events_total', help: 'Events appended to the disk spool.', registers: r }),
+    replayedEvents: new Counter({ name: 'es_gateway_replayed_events_total', help: 'Events read back from the spool and sent on (a re-read after a failed send counts again).', registers: r }),
+    spoolPendingEvents: new Gauge({ name: 'es_gateway_spool_pending_events', help: 'Events in the spool not yet delivered.', registers: r, collect() { this.set(spool.pendingEvents()); } }),
+    spoolBytes: new Gauge({ name: 'es_gateway_spool_bytes', help: 'Bytes of spool segments on disk.', registers: r, collect() { this.set(spool.bytesOnDisk()); } }),
     httpRefusals: new Counter({ name: 'es_gateway_requests_refused_total', help: 'Ingest requests refused before acceptance, by status and reason.', labelNames: ['status', 'reason'], registers: r }),
   };
 }

@@ -31,8 +31,8 @@ describe('Elasticsearch rejecting bulk items (429)', () => {
     expect(responses.map((r) => r.status)).toEqual(new Array(10).fill(202));
 
     const deadline = Date.now() + 90_000;
-    while (gw.app.gateway.pipeline.heldEvents > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(gw.app.gateway.pipeline.heldEvents).toBe(0);
+    while (gw.app.gateway.pipeline.undeliveredEvents > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(gw.app.gateway.pipeline.undeliveredEvents).toBe(0);
 
     const es = esClient(node.url);
     expect(await countDocs(es, 'rej-many-*')).toBe(20_000);

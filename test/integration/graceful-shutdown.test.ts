@@ -1,8 +1,10 @@
 // SIGTERM under load: the real process (src/main.ts) stops taking events, flushes what it
 // acknowledged within the bound, and exits 0; every acknowledged event is in the index.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startGatewayProcess } from '../support/gateway-process.ts';
 import { countDocs, deleteIndices, esClient, esUrl, logEvents, NDJSON, post, unique } from '../support/gateway.ts';
 
 const prefix = unique('it-term');
@@ -13,31 +15,13 @@ afterAll(async () => {
   await es.close();
 });
 
-function startProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-  const listening = new Promise<string>((resolve, reject) => {
-    const onData = () => {
-      const m = /"address":"(http:\/\/[^"]+)"/.exec(output);
-      if (m?.[1] !== undefined) resolve(m[1]);
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code} before listening:\n${output}`)));
-  });
-  return { child, listening, output: () => output };
-}
-
 describe('graceful shutdown', () => {
   it('flushes every acknowledged event on SIGTERM under load and exits 0', async () => {
-    const gw = startProcess({
+    const gw = startGatewayProcess({
       ES_URL: esUrl(),
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
       GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`,
       GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dead-letters`,
+      GATEWAY_SPOOL_DIR: mkdtempSync(path.join(os.tmpdir(), 'esgw-term-')),
       // Slow batches so that plenty is still queued when the signal arrives.
       GATEWAY_BATCH_MAX_AGE_MS: '1000',
       GATEWAY_BATCH_MAX_DOCS: '20000',
@@ -62,7 +46,7 @@ describe('graceful shutdown', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(acknowledged.length).toBeGreaterThan(0);
     gw.child.kill('SIGTERM');
-    const [code] = await once(gw.child, 'exit');
+    const code = await gw.exited;
     stop = true;
     await Promise.all(clients);
     expect(code, gw.output()).toBe(0);

@@ -35,7 +35,7 @@ async function waitForCount(expected: number, timeoutMs = 30_000): Promise<numbe
   let n = -1;
   while (Date.now() < deadline) {
     n = await countDocs(es, pattern.replace('*', 'app-*'));
-    if (n >= expected && gw.app.gateway.pipeline.heldEvents === 0) return n;
+    if (n >= expected && gw.app.gateway.pipeline.undeliveredEvents === 0) return n;
     await new Promise((r) => setTimeout(r, 200));
   }
   return n;

@@ -1,6 +1,9 @@
 // Test helpers: a gateway app against the suite's Elasticsearch node, listening on a free
 // loopback port, and a plain client for asserting on what is really in the index.
+import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
@@ -23,7 +26,9 @@ export interface TestGateway {
 
 /** A gateway listening on 127.0.0.1:<free port>, configured by env-style settings and a stream file. */
 export async function startGateway(env: Record<string, string>, streams?: unknown, url = esUrl()): Promise<TestGateway> {
-  const config = loadConfig({ ES_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, streams);
+  // Every gateway gets a spool folder of its own unless the test names one.
+  const spoolDir = env.GATEWAY_SPOOL_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'esgw-spool-'));
+  const config = loadConfig({ ES_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, GATEWAY_SPOOL_DIR: spoolDir }, streams);
   const app = await buildApp(config, { logger: { level: env.LOG_LEVEL ?? 'warn' } });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url: address, close: () => app.close() };

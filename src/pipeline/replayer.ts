@@ -1,0 +1,120 @@
+// Feeds spooled events back through the dispatcher while Elasticsearch takes writes. A batch is
+// committed in the spool once every event in it reached a final state, and released (read
+// again later) if any was handed back because the breaker opened.
+//
+// Sharing rule: live events go into the dispatcher's queue directly; replay adds a batch only
+// while that queue holds less than one batch, keeps at most two batches outstanding, stays
+// within the memory budget's high-water mark, and is paced by slow start (SlowStart).
+import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../telemetry/metrics.ts';
+import type { AckWaiters } from './ack-waiters.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { eventBytes, type PipelineEvent } from './event.ts';
+import type { MemoryBudget } from './memory-budget.ts';
+import type { SlowStart } from './slow-start.ts';
+import type { SpoolPort, SpoolReadBatch } from './spool-port.ts';
+
+export interface ReplayerDeps {
+  spool: SpoolPort;
+  dispatcher: Dispatcher;
+  budget: MemoryBudget;
+  waiters: AckWaiters;
+  pace: SlowStart;
+  batchMaxDocs: number;
+  batchMaxBytes: number;
+  sendAllowed: () => boolean;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  now: () => number;
+}
+
+export class Replayer {
+  private readonly d: ReplayerDeps;
+  private running = false;
+  private stopped = false;
+  private outstanding = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(deps: ReplayerDeps) {
+    this.d = deps;
+  }
+
+  get outstandingEvents(): number {
+    return this.outstanding;
+  }
+
+  /** Starts the loop if there is anything to do and it is not running. */
+  kick(): void {
+    this.wake?.();
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.loop().catch((err: Error) => this.d.log.error({ err }, 'spool replay failed; retrying in 1 s'))
+      .finally(() => {
+        this.running = false;
+        if (!this.stopped && this.d.spool.pendingEvents > this.outstanding) setTimeout(() => this.kick(), 1000).unref();
+      });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    const { spool, dispatcher, budget, pace, batchMaxDocs, now } = this.d;
+    while (!this.stopped && this.d.sendAllowed() && spool.pendingEvents > this.outstanding) {
+      if (this.outstanding >= 2 * batchMaxDocs || dispatcher.queued >= batchMaxDocs || budget.overHighWater) {
+        await this.sleep(50);
+        continue;
+      }
+      const allowed = pace.take(batchMaxDocs, now());
+      if (allowed === 0) {
+        await this.sleep(Math.max(1, Math.min(100, pace.msUntil(Math.min(batchMaxDocs, Math.ceil(pace.eventsPerSecond / 20)), now()))));
+        continue;
+      }
+      const batch = await spool.read(allowed, this.d.batchMaxBytes);
+      if (batch === undefined) break;
+      this.send(batch);
+    }
+  }
+
+  private send(batch: SpoolReadBatch): void {
+    const { spool, dispatcher, budget, waiters, metrics } = this.d;
+    let remaining = batch.events.length;
+    let handedBack = false;
+    const settle = () => {
+      if (--remaining > 0) return;
+      this.outstanding -= batch.events.length;
+      if (handedBack) spool.release(batch.position);
+      else spool.commit(batch.position).catch((err: Error) => this.d.log.error({ err }, 'spool commit failed; the batch will be replayed after a restart (deduplicated by id)'));
+      this.kick();
+    };
+    const events: PipelineEvent[] = batch.events.map((s) => ({
+      id: s.id,
+      index: s.index,
+      stream: s.stream,
+      source: s.source,
+      acceptedAt: s.acceptedAt,
+      kind: s.kind,
+      attempts: 0,
+      onDone: (outcome) => {
+        waiters.resolve(s.index, s.id, outcome);
+        settle();
+      },
+      fromSpool: { handBack: () => { handedBack = true; settle(); } },
+    }));
+    let bytes = 0;
+    for (const e of events) bytes += eventBytes(e);
+    budget.reserve(bytes, events.length);
+    this.outstanding += events.length;
+    metrics.replayedEvents.inc(events.length);
+    dispatcher.enqueue(events);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
+      this.wake = () => { clearTimeout(t); this.wake = undefined; resolve(); };
+    });
+  }
+}

@@ -1,0 +1,38 @@
+// What the pipeline needs of the disk spool (src/spool/ implements it; app.ts wires them).
+
+export interface SpooledEvent {
+  readonly id: string;
+  readonly index: string;
+  readonly stream: string;
+  readonly acceptedAt: number;
+  readonly source: Buffer;
+  readonly kind: 'event' | 'dead-letter';
+}
+
+export interface SpoolReadBatch {
+  events: SpooledEvent[];
+  position: unknown;
+}
+
+export interface SpoolPort {
+  /** All or nothing; resolves once durable per the fsync policy; rejects with isSpoolFull(err) when full. */
+  append(events: readonly SpooledEvent[]): Promise<void>;
+  /** The next events not yet handed out, or undefined when there are none. */
+  read(maxEvents: number, maxBytes: number): Promise<SpoolReadBatch | undefined>;
+  /**
+   * The batch was delivered: it is not read again by this process. The durable cursor moves over
+   * contiguous delivered batches only, so after a crash a batch delivered out of order may be
+   * sent again — a duplicate Elasticsearch refuses (fixed ids, op_type=create), not a second document.
+   */
+  commit(position: unknown): Promise<void>;
+  /** The batch was not delivered: it will be read again. */
+  release(position: unknown): void;
+  readonly pendingEvents: number;
+  readonly pendingBytes: number;
+  readonly bytesOnDisk: number;
+  close(): Promise<void>;
+}
+
+export function isSpoolFull(err: unknown): boolean {
+  return (err as { name?: string } | null)?.name === 'SpoolFullError';
+}

@@ -1,0 +1,46 @@
+// The gateway as a real process (src/main.ts), for tests about signals, crashes and memory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  /** Resolves with the listening URL. */
+  listening: Promise<string>;
+  output(): string;
+  /** Resident set size of the process now, in bytes, from /proc. */
+  rssBytes(): number;
+  exited: Promise<number | null>;
+}
+
+export function startGatewayProcess(env: Record<string, string>): GatewayProcess {
+  const child = spawn(process.execPath, ['src/main.ts'], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    const onData = () => {
+      const m = /"address":"(http:\/\/[^"]+)"/.exec(output);
+      if (m?.[1] !== undefined) {
+        child.stdout?.off('data', onData);
+        resolve(m[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    void exited.then((code) => reject(new Error(`gateway exited with ${code} before listening:\n${output}`)));
+  });
+  return {
+    child,
+    listening,
+    output: () => output,
+    exited,
+    rssBytes() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      return Number(kb ?? 0) * 1024;
+    },
+  };
+}
