@@ -73,7 +73,10 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     },
   };
   const breaker = guardSink(gated, async () => { await client.cluster.health({}, { requestTimeout: 2000 }); }, config.breaker);
-  const spool: SpoolPort | undefined = config.spool === undefined ? undefined : (await openSpoolPort(config.spool, app.log)).port;
+  const opened = config.spool === undefined ? undefined : await openSpoolPort(config.spool, app.log);
+  const spool: SpoolPort | undefined = opened?.port;
+  metrics.spoolRecoveryCorruptRecords.set(opened?.recovery.corruptRecords ?? 0);
+  metrics.spoolRecoveryTornBytes.set(opened?.recovery.tornBytesTruncated ?? 0);
   const pipeline = new Pipeline({
     config: config.pipeline,
     durability: config.durability,

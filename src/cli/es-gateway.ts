@@ -2,13 +2,15 @@
 // The `es-gateway` command. Subcommands:
 //   serve                              run the gateway (src/main.ts; configured by the environment)
 //   spool inspect <dir> [--json]       what a spool folder holds (read-only)
-//   spool replay <dir> --es <url>      (to come) deliver a spool folder to Elasticsearch
+//   spool replay <dir> --es <url>      deliver a spool folder to Elasticsearch, offline
 import { runSpoolInspect, SPOOL_INSPECT_USAGE } from './spool-inspect-command.ts';
+import { runSpoolReplay, SPOOL_REPLAY_USAGE } from './spool-replay-command.ts';
 
 const USAGE = `usage:
   es-gateway serve                      run the gateway (configured by GATEWAY_* / ES_* variables)
   ${SPOOL_INSPECT_USAGE}   show segments, pending records, oldest age, corrupt records
-  es-gateway spool replay <dir> --es <url>   deliver a spool to Elasticsearch (not implemented yet)
+  ${SPOOL_REPLAY_USAGE}
+                                        deliver a spool to Elasticsearch offline (progress, summary)
 `;
 
 type Command = (args: string[]) => Promise<number | undefined>;
@@ -21,12 +23,7 @@ const COMMANDS: Record<string, Command> = {
     return undefined;
   },
   'spool inspect': (args) => runSpoolInspect(args, write),
-  // Place for `spool replay <dir> --es <url>`: open the spool (Spool.open), read batches, send
-  // them through the pipeline's bulk sink, commit each delivered batch.
-  'spool replay': async () => {
-    process.stderr.write('es-gateway spool replay: not implemented yet\n');
-    return 2;
-  },
+  'spool replay': (args) => runSpoolReplay(args, write, (text) => void process.stderr.write(text)),
 };
 
 async function run(argv: string[]): Promise<number | undefined> {

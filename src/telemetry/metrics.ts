@@ -23,6 +23,8 @@ export interface Metrics {
   replayedEvents: Counter;
   spoolPendingEvents: Gauge;
   spoolBytes: Gauge;
+  spoolRecoveryCorruptRecords: Gauge;
+  spoolRecoveryTornBytes: Gauge;
   /** Where the spool gauges read their values at each scrape. */
   readSpool(source: { pendingEvents: () => number; bytesOnDisk: () => number }): void;
 }
@@ -54,6 +56,8 @@ export function createMetrics(): Metrics {
     replayedEvents: new Counter({ name: 'es_gateway_replayed_events_total', help: 'Events read back from the spool and sent on (a re-read after a failed send counts again).', registers: r }),
     spoolPendingEvents: new Gauge({ name: 'es_gateway_spool_pending_events', help: 'Events in the spool not yet delivered.', registers: r, collect() { this.set(spool.pendingEvents()); } }),
     spoolBytes: new Gauge({ name: 'es_gateway_spool_bytes', help: 'Bytes of spool segments on disk.', registers: r, collect() { this.set(spool.bytesOnDisk()); } }),
+    spoolRecoveryCorruptRecords: new Gauge({ name: 'es_gateway_spool_recovery_corrupt_records', help: 'Corrupt spool records found at start-up (the rest of their segment was moved to quarantine/).', registers: r }),
+    spoolRecoveryTornBytes: new Gauge({ name: 'es_gateway_spool_recovery_torn_bytes', help: 'Bytes of a torn last spool record cut off at start-up.', registers: r }),
     httpRefusals: new Counter({ name: 'es_gateway_requests_refused_total', help: 'Ingest requests refused before acceptance, by status and reason.', labelNames: ['status', 'reason'], registers: r }),
   };
 }
