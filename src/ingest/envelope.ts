@@ -33,8 +33,52 @@ function readPath(obj: Record<string, unknown>, path: readonly string[], dotted:
   return cur;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Digits of `s` from `start` to `end` as a number, or -1 if any is not a digit. */
+function digits(s: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * The common shapes `yyyy-MM-ddTHH:mm:ssZ` and `yyyy-MM-ddTHH:mm:ss.SSSZ` without Date.parse;
+ * undefined for anything else (including out-of-range fields), which then goes to Date.parse.
+ * Where it answers, it answers what Date.parse would.
+ */
+function utcIsoTime(v: string): number | undefined {
+  const len = v.length;
+  if ((len !== 20 && len !== 24) || v.charCodeAt(len - 1) !== 0x5a /* Z */ || v.charCodeAt(4) !== 0x2d || v.charCodeAt(7) !== 0x2d
+    || v.charCodeAt(10) !== 0x54 /* T */ || v.charCodeAt(13) !== 0x3a || v.charCodeAt(16) !== 0x3a) return undefined;
+  const year = digits(v, 0, 4);
+  const month = digits(v, 5, 7);
+  const day = digits(v, 8, 10);
+  const hour = digits(v, 11, 13);
+  const minute = digits(v, 14, 16);
+  const second = digits(v, 17, 19);
+  let ms = 0;
+  if (len === 24) {
+    if (v.charCodeAt(19) !== 0x2e /* . */) return undefined;
+    ms = digits(v, 20, 23);
+    if (ms < 0) return undefined;
+  }
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (DAYS_IN_MONTH[month - 1] as number) + (leap ? 1 : 0)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
 function eventTime(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string') {
+    const fast = utcIsoTime(value);
+    if (fast !== undefined) return fast;
+  }
   if (typeof value === 'string' && ISO_DATE.test(value)) {
     const t = Date.parse(value);
     return Number.isNaN(t) ? undefined : t;

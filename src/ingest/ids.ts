@@ -15,6 +15,16 @@ function encode(value: number, length: number): string {
   return out;
 }
 
+/** Every 2-character (10-bit) chunk, so the 8-character counter takes four look-ups. */
+const PAIRS: readonly string[] = Array.from({ length: 1024 }, (_, i) => encode(i, 2));
+
+/** encode(value, 8) for 0 <= value < 2^40, by 10-bit chunks. */
+function encode40(value: number): string {
+  const hi = Math.floor(value / 0x100000);
+  const lo = value % 0x100000;
+  return (PAIRS[hi >>> 10] as string) + (PAIRS[hi & 1023] as string) + (PAIRS[lo >>> 10] as string) + (PAIRS[lo & 1023] as string);
+}
+
 export type IdGenerator = () => string;
 
 export function createIdGenerator(now: () => number = Date.now, random: Buffer = randomBytes(5)): IdGenerator {
@@ -30,6 +40,6 @@ export function createIdGenerator(now: () => number = Date.now, random: Buffer =
       lastTimePart = encode(t, 10);
     }
     counter = (counter + 1) % 0x10000000000; // 40 bits
-    return lastTimePart + prefix + encode(counter, 8);
+    return lastTimePart + prefix + encode40(counter);
   };
 }

@@ -36,16 +36,23 @@ export function compileRouter(pattern: string, stream: string): IndexRouter {
   const withStream = pattern.replaceAll('{stream}', stream);
   const tokens = [...withStream.matchAll(/\{([^}]*)\}/g)];
   if (tokens.length === 0) return () => withStream;
-  // Indices change at most hourly: cache the last hour's name.
-  let cachedHour = Number.NaN;
-  let cachedName = '';
+  // Indices change at most hourly: cache names by hour. Events of one request or batch often
+  // span many hours (backfills, several sources), so keep more than the last one (bounded).
+  const byHour = new Map<number, string>();
+  let lastHour = Number.NaN;
+  let lastName = '';
   return (timeMs) => {
     const hour = Math.floor(timeMs / 3_600_000);
-    if (hour !== cachedHour) {
+    if (hour === lastHour) return lastName;
+    let name = byHour.get(hour);
+    if (name === undefined) {
       const d = new Date(timeMs);
-      cachedName = withStream.replace(/\{([^}]*)\}/g, (_m, fmt: string) => formatDate(fmt, d));
-      cachedHour = hour;
+      name = withStream.replace(/\{([^}]*)\}/g, (_m, fmt: string) => formatDate(fmt, d));
+      if (byHour.size >= 1024) byHour.clear();
+      byHour.set(hour, name);
     }
-    return cachedName;
+    lastHour = hour;
+    lastName = name;
+    return name;
   };
 }

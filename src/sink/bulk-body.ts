@@ -2,23 +2,68 @@
 // and id, then the event's own bytes. Pure; the source bytes are copied once, never re-encoded.
 import type { PipelineEvent } from '../pipeline/event.ts';
 
-const NEWLINE = Buffer.from('\n');
+/** Printable ASCII without `"` and `\`: JSON.stringify only adds the quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const SUFFIX = '}}\n';
 
 /** The action line for an event, e.g. {"create":{"_index":"i","_id":"x"}} plus newline. */
 export function actionLine(index: string, id: string): string {
   return `{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`;
 }
 
+/**
+ * The same bytes as concatenating actionLine(index, id), source and a newline per event, written
+ * into one buffer: the action's constant part is encoded once per index, plain ids are written
+ * as latin1 without JSON.stringify, and there are no intermediate buffers.
+ */
 export function buildBulkBody(events: readonly Pick<PipelineEvent, 'index' | 'id' | 'source'>[]): Buffer {
-  const parts: Buffer[] = new Array(events.length * 3);
+  const prefixes = new Map<string, Buffer>();
+  const prefixOf = new Array<Buffer>(events.length);
+  const idJson = new Array<string>(events.length);
+  const idBytes = new Int32Array(events.length); // negative: not plain, write as UTF-8
   let size = 0;
-  let i = 0;
-  for (const e of events) {
-    const action = Buffer.from(actionLine(e.index, e.id));
-    parts[i++] = action;
-    parts[i++] = e.source;
-    parts[i++] = NEWLINE;
-    size += action.length + e.source.length + 1;
+  let lastIndex: string | undefined;
+  let lastPrefix: Buffer | undefined;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as Pick<PipelineEvent, 'index' | 'id' | 'source'>;
+    let prefix = e.index === lastIndex ? lastPrefix : prefixes.get(e.index);
+    if (prefix === undefined) {
+      prefix = Buffer.from(`{"create":{"_index":${JSON.stringify(e.index)},"_id":`);
+      prefixes.set(e.index, prefix);
+    }
+    lastIndex = e.index;
+    lastPrefix = prefix;
+    prefixOf[i] = prefix;
+    let n: number;
+    if (PLAIN.test(e.id)) {
+      idJson[i] = e.id;
+      n = e.id.length + 2;
+      idBytes[i] = n;
+    } else {
+      const json = JSON.stringify(e.id);
+      idJson[i] = json;
+      n = Buffer.byteLength(json);
+      idBytes[i] = -n;
+    }
+    size += prefix.length + n + SUFFIX.length + e.source.length + 1;
   }
-  return Buffer.concat(parts, size);
+  const body = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as Pick<PipelineEvent, 'index' | 'id' | 'source'>;
+    at += (prefixOf[i] as Buffer).copy(body, at);
+    const n = idBytes[i] as number;
+    if (n > 0) {
+      body[at++] = 0x22; // "
+      at += body.write(idJson[i] as string, at, 'latin1');
+      body[at++] = 0x22;
+    } else {
+      at += body.write(idJson[i] as string, at, 'utf8');
+    }
+    at += body.write(SUFFIX, at, 'latin1');
+    at += e.source.copy(body, at);
+    body[at++] = 0x0a;
+  }
+  if (at !== size) throw new Error(`bulk body size mismatch: wrote ${at} of ${size} bytes`);
+  return body;
 }

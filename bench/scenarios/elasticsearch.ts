@@ -1,0 +1,134 @@
+// Scenario 3: the same events into a real Elasticsearch node (a) through the gateway and (b) by
+// the generator as `_bulk` requests of the gateway's batch size straight to the node, same
+// in-flight cap. Docs indexed per second = N / (first send → refreshed count shows N).
+import { NDJSON, STREAM, type Context } from '../lib/context.ts';
+import { benchStream, BENCH_PROPERTIES, bulkBodies, makeEvents, ndjsonBodies } from '../lib/events.ts';
+import { createIndex, deleteIndex, refreshAndCount } from '../lib/es.ts';
+import { deliverAll } from '../lib/load.ts';
+import { cpuWindow, gatewayMetric, peakRssMb, sleep, startGateway, waitGatewayIdle } from '../lib/proc.ts';
+import type { Row } from '../lib/report.ts';
+
+/** What the gateway asks for on every bulk request (src/sink/bulk-sink.ts). */
+const FILTER_PATH = 'errors,items.*.status,items.*.error';
+const IN_FLIGHT = 4; // GATEWAY_MAX_IN_FLIGHT's default, set explicitly below
+
+type Path = 'gateway' | 'gateway-no-spool' | 'direct';
+
+interface PathRun { path: Path; spooledEvents?: number; docsPerSec: number; seconds: number; esCpuCores: number; gatewayCpuCores?: number; gatewayPeakRssMb?: number; refused: number; requests: number }
+
+async function waitCount(url: string, index: string, n: number, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const count = await refreshAndCount(url, index);
+    if (count >= n) {
+      if (count > n) throw new Error(`${index} holds ${count} documents, ${n} were sent`);
+      return performance.now();
+    }
+    if (performance.now() > deadline) throw new Error(`${index} holds ${count} of ${n} documents after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export async function elasticsearchPaths(ctx: Context): Promise<void> {
+  const { settings: s, es } = ctx;
+  if (es === undefined) throw new Error('no Elasticsearch');
+  const indexBody = { settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { dynamic: 'strict', properties: BENCH_PROPERTIES } };
+  const runs: PathRun[] = [];
+
+  // Warm the node up (JIT, first segments) so neither path pays for it.
+  {
+    const index = `bench-${ctx.runTag}-s3-warmup`;
+    await createIndex(es.url, index, indexBody);
+    const events = makeEvents(7, Math.min(100_000, s.s3Events), 0, { idPrefix: 'w' });
+    const ids = events.map((_, i) => `w-${i}`);
+    await deliverAll(`${es.url}/_bulk?filter_path=${FILTER_PATH}`, bulkBodies(events, ids, s.bulkDocs, index), { concurrency: IN_FLIGHT, contentType: NDJSON });
+    await deleteIndex(es.url, index);
+  }
+
+  // The gateway as configured by default (spool on), the gateway without a spool (memory queue
+  // only: 429 when full), and the direct path; the order alternates between rounds.
+  const order: Path[] = [];
+  for (let r = 0; r < s.s3Rounds; r++) order.push(...(r % 2 === 0 ? ['gateway', 'gateway-no-spool', 'direct'] as const : ['direct', 'gateway-no-spool', 'gateway'] as const));
+  for (const [i, path] of order.entries()) {
+    const index = `bench-${ctx.runTag}-s3-${path}-${i}`;
+    const prefix = `s3r${i}`;
+    // Same seed for every run: the same events, only the ids' prefix differs.
+    const events = makeEvents(3, s.s3Events, 0, { idPrefix: prefix });
+    await createIndex(es.url, index, indexBody);
+    try {
+      if (path === 'direct') {
+        const bodies = bulkBodies(events, events.map((_, j) => `${prefix}-${j}`), s.bulkDocs, index);
+        const esCpu = cpuWindow(es.pid);
+        const sent = await deliverAll(`${es.url}/_bulk?filter_path=${FILTER_PATH}`, bodies, {
+          concurrency: IN_FLIGHT, contentType: NDJSON,
+          check: (b) => (b.startsWith('{"errors":false') ? undefined : `bulk errors: ${b.slice(0, 300)}`),
+        });
+        const done = await waitCount(es.url, index, s.s3Events, 300_000);
+        const seconds = (done - sent.firstSendAt) / 1000;
+        runs.push({ path, docsPerSec: s.s3Events / seconds, seconds, esCpuCores: esCpu.stop().cpuCores, refused: sent.refused, requests: sent.requests });
+      } else {
+        const gateway = await startGateway({
+          esUrl: es.url,
+          env: { GATEWAY_BATCH_MAX_DOCS: String(s.bulkDocs), GATEWAY_MAX_IN_FLIGHT: String(IN_FLIGHT), ...(path === 'gateway-no-spool' ? { GATEWAY_SPOOL_DIR: '' } : {}) },
+          streams: { streams: { [STREAM]: benchStream(index) } },
+          tmpDir: ctx.tmpDir,
+          waitReady: true,
+          ...(ctx.gatewayRoot === undefined ? {} : { root: ctx.gatewayRoot }),
+        });
+        try {
+          const bodies = ndjsonBodies(events, s.eventsPerRequest);
+          const esCpu = cpuWindow(es.pid);
+          const gwCpu = cpuWindow(gateway.pid);
+          const sent = await deliverAll(`${gateway.url}/v1/events/${STREAM}`, bodies, {
+            concurrency: IN_FLIGHT, contentType: NDJSON,
+            check: (b) => {
+              const a = JSON.parse(b) as { accepted?: number; rejected?: number };
+              return a.accepted === s.eventsPerRequest && a.rejected === 0 ? undefined : `not all accepted: ${b.slice(0, 300)}`;
+            },
+          });
+          await waitGatewayIdle(gateway.url, 300_000);
+          const done = await waitCount(es.url, index, s.s3Events, 300_000);
+          const seconds = (done - sent.firstSendAt) / 1000;
+          const spooled = await gatewayMetric(gateway.url, 'es_gateway_spooled_events_total');
+          runs.push({
+            path, spooledEvents: spooled, docsPerSec: s.s3Events / seconds, seconds, esCpuCores: esCpu.stop().cpuCores, gatewayCpuCores: gwCpu.stop().cpuCores,
+            gatewayPeakRssMb: peakRssMb(gateway.pid), refused: sent.refused, requests: sent.requests,
+          });
+        } finally {
+          await gateway.stop();
+        }
+      }
+      console.error(`  3: ${path} ${runs.at(-1)?.docsPerSec.toFixed(0)} docs/s`);
+    } finally {
+      await deleteIndex(es.url, index);
+    }
+  }
+
+  const of = (p: Path) => runs.filter((r) => r.path === p);
+  const avg = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const gw = avg(of('gateway').map((r) => r.docsPerSec));
+  const direct = avg(of('direct').map((r) => r.docsPerSec));
+  ctx.measured.s3GatewayDocsPerSec = gw;
+  ctx.measured.s3DirectDocsPerSec = direct;
+  const rounds = `${s.s3Events.toLocaleString('en-US')} events × ${s.s3Rounds} round(s), mean`;
+  const gatewayRow = (id: string, p: Path, label: string): Row => {
+    const xs = of(p);
+    const rate = avg(xs.map((r) => r.docsPerSec));
+    const spooled = xs.reduce((a, r) => a + (r.spooledEvents ?? 0), 0);
+    return {
+      id, scenario: `gateway${label} → Elasticsearch: docs indexed/s`, eventsPerSec: rate,
+      cpuCores: avg(xs.map((r) => r.gatewayCpuCores ?? Number.NaN)), peakRssMb: Math.max(...xs.map((r) => r.gatewayPeakRssMb ?? 0)),
+      notes: `${rounds}; ${s.eventsPerRequest}-event requests, batches of ${s.bulkDocs}, ${IN_FLIGHT} in flight; ÷ direct = ${(rate / direct).toFixed(3)}; ES ${avg(xs.map((r) => r.esCpuCores)).toFixed(2)} cores; `
+        + `${xs.reduce((a, r) => a + r.refused, 0)} 429/503s retried${Number.isNaN(spooled) ? '' : `; ${spooled.toLocaleString('en-US')} events went through the spool`}`,
+    };
+  };
+  const rows: Row[] = [
+    gatewayRow('3a', 'gateway', ''),
+    gatewayRow('3a′', 'gateway-no-spool', ' (spool off)'),
+    {
+      id: '3b', scenario: 'generator → Elasticsearch `_bulk` directly: docs indexed/s', eventsPerSec: direct,
+      notes: `${rounds}; ${s.bulkDocs}-doc bulks, ${IN_FLIGHT} in flight; ES ${avg(of('direct').map((r) => r.esCpuCores)).toFixed(2)} cores; gateway ÷ direct = ${(gw / direct).toFixed(3)}`,
+    },
+  ];
+  ctx.results.add('s3-elasticsearch-gateway-vs-direct', rows, { runs, ratio: gw / direct });
+}
