@@ -3,6 +3,7 @@
 // ES_URL set, only the gateway. Ctrl-C stops both (the node only if this script started it).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../src/runtime-flags.ts';
 import { CACHE_ROOT, startElasticsearch, type ElasticsearchNode } from './elasticsearch.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -16,7 +17,7 @@ if (esUrl === undefined || esUrl === '') {
   process.stdout.write(`Elasticsearch listening on ${esUrl} (pid ${node.pid}, data in ${node.dataDir})\n`);
 }
 
-const gateway = spawn(process.execPath, [path.join(repo, 'src', 'main.ts')], { stdio: 'inherit', env: { ...process.env, ES_URL: esUrl } });
+const gateway = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, path.join(repo, 'src', 'main.ts')], { stdio: 'inherit', env: { ...process.env, ES_URL: esUrl } });
 process.stdout.write(`es-gateway starting on http://${process.env.HOST ?? '0.0.0.0'}:${process.env.PORT ?? '8080'} → ${esUrl}\n`);
 
 let stopping = false;

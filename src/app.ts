@@ -5,6 +5,7 @@ import type { Client } from '@elastic/elasticsearch';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { GatewayConfig } from './config/config.ts';
+import { IntakeGate } from './ingest/intake-gate.ts';
 import { createStreamRegistry } from './ingest/stream-context.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { BulkRequestError, createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
@@ -134,7 +135,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`));
 
-  registerIngestRoutes(app, { config, streams, pipeline, metrics, accepting: () => accepting, now });
+  registerIngestRoutes(app, { config, streams, pipeline, metrics, intake: new IntakeGate(config.limits.intakeMaxBytes, config.limits.intakeMaxWaitMs), accepting: () => accepting, now });
   registerOpsRoutes(app, metrics, {
     async check() {
       // Not ready: cannot take events. Degraded: takes them (into the spool) but cannot deliver now.

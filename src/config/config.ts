@@ -18,6 +18,8 @@ export interface IngestLimits {
   maxLineBytes: number;
   maxEventsPerRequest: number;
   maxReportedErrors: number;
+  intakeMaxBytes: number;
+  intakeMaxWaitMs: number;
 }
 
 export interface PipelineConfig {
@@ -155,6 +157,8 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
       maxLineBytes: int('GATEWAY_MAX_LINE_BYTES'),
       maxEventsPerRequest: int('GATEWAY_MAX_EVENTS_PER_REQUEST'),
       maxReportedErrors: int('GATEWAY_MAX_REPORTED_ERRORS'),
+      intakeMaxBytes: int('GATEWAY_INTAKE_MAX_BYTES'),
+      intakeMaxWaitMs: int('GATEWAY_INTAKE_MAX_WAIT_MS'),
     },
     ackTimeoutMs: int('GATEWAY_ACK_TIMEOUT_MS'),
     pipeline: {

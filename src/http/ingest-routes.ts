@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/config.ts';
 import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.ts';
+import { IntakeTimeoutError, type IntakeGate } from '../ingest/intake-gate.ts';
 import { bodyFormat, frameJson, frameNdjson, type FramedRequest } from '../ingest/frame-request.ts';
 import type { StreamRegistry } from '../ingest/stream-context.ts';
 import { STREAM_NAME } from '../config/streams.ts';
@@ -19,6 +20,7 @@ export interface IngestDeps {
   streams: StreamRegistry;
   pipeline: Pipeline;
   metrics: Metrics;
+  intake: IntakeGate;
   /** False once shutdown began: new requests get 503. */
   accepting: () => boolean;
   now: () => number;
@@ -30,6 +32,10 @@ interface IngestQuery {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+function countsOf(framed: FramedRequest) {
+  return { accepted: framed.events.length, rejected: framed.rejected, errors: framed.errors };
+}
 
 function itemsOf(framed: FramedRequest, ids: PipelineEvent[], outcomes: (ItemOutcome | undefined)[]) {
   return framed.events.map((f, i) => {
@@ -94,53 +100,65 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         return refuse(429, 'overloaded', 'Too many queued events', 'the gateway holds as many events as it may; retry after the indicated delay');
       }
 
+      // Bytes being read count against the intake bound until the events are handed over.
+      const ticket = deps.intake.open();
       let framed: FramedRequest;
+      let events: PipelineEvent[];
+      let tracker: AckTracker | undefined;
       try {
-        const chunks = decodedChunks(request.body as Readable, request.headers['content-encoding'], config.limits);
-        framed = format === 'ndjson'
-          ? await frameNdjson(chunks, ctx, config.limits, key)
-          : await frameJson(chunks, ctx, config.limits, key);
-      } catch (err) {
-        if (!(err instanceof BodyError)) throw err;
-        if (err.status === 413) reply.header('connection', 'close');
-        return refuse(err.status, err.slug, err.title, err.message, err.extensions);
-      }
+        try {
+          const chunks = ticket.chunks(decodedChunks(request.body as Readable, request.headers['content-encoding'], config.limits));
+          framed = format === 'ndjson'
+            ? await frameNdjson(chunks, ctx, config.limits, key)
+            : await frameJson(chunks, ctx, config.limits, key);
+        } catch (err) {
+          if (err instanceof IntakeTimeoutError) {
+            reply.header('retry-after', '5').header('connection', 'close');
+            return refuse(503, 'intake-busy', 'Too many bytes in flight', 'the gateway is reading as much as it may at once and this request waited too long for room; nothing was accepted');
+          }
+          if (!(err instanceof BodyError)) throw err;
+          if (err.status === 413) reply.header('connection', 'close');
+          return refuse(err.status, err.slug, err.title, err.message, err.extensions);
+        }
 
-      const counts = { accepted: framed.events.length, rejected: framed.rejected, errors: framed.errors };
-      for (const e of framed.errors) metrics.eventsRejected.inc({ stream, reason: e.code });
-      if (framed.events.length === 0 && framed.rejected === 0) {
-        return refuse(400, 'no-events', 'No events', 'the body holds no events');
-      }
-      if (framed.rejected > 0 && (atomic || framed.events.length === 0)) {
-        return refuse(400, 'invalid-events', 'Invalid events', atomic
-          ? `${framed.rejected} of ${framed.rejected + framed.events.length} events are invalid; with atomic=true nothing was accepted`
-          : `all ${framed.rejected} events are invalid; nothing was accepted`, { ...counts, accepted: 0 });
-      }
+        const counts = countsOf(framed);
+        for (const e of framed.errors) metrics.eventsRejected.inc({ stream, reason: e.code });
+        if (framed.events.length === 0 && framed.rejected === 0) {
+          return refuse(400, 'no-events', 'No events', 'the body holds no events');
+        }
+        if (framed.rejected > 0 && (atomic || framed.events.length === 0)) {
+          return refuse(400, 'invalid-events', 'Invalid events', atomic
+            ? `${framed.rejected} of ${framed.rejected + framed.events.length} events are invalid; with atomic=true nothing was accepted`
+            : `all ${framed.rejected} events are invalid; nothing was accepted`, { ...counts, accepted: 0 });
+        }
 
-      const tracker = ack === 'indexed' ? new AckTracker(framed.events.length) : undefined;
-      const acceptedAt = deps.now();
-      const events: PipelineEvent[] = framed.events.map((f, i) => ({
-        id: f.event.id,
-        index: f.event.index,
-        stream,
-        source: f.event.source,
-        acceptedAt,
-        kind: 'event',
-        attempts: 0,
-        onDone: tracker?.callback(i),
-      }));
-      const submitted = await pipeline.submit(events);
-      if (!submitted.ok) {
-        reply.header('retry-after', String(submitted.retryAfterSeconds));
-        if (submitted.reason === 'closing') return refuse(503, 'shutting-down', 'Shutting down', 'the gateway began shutting down while this request was read; nothing was accepted; retry against another instance');
-        return submitted.status === 429
-          ? refuse(429, 'overloaded', 'Too many queued events', 'these events do not fit in the gateway\'s queue; nothing was accepted; retry after the indicated delay')
-          : refuse(503, 'spool-unavailable', 'Cannot store events', submitted.reason === 'spool_full'
-            ? 'the disk spool is full while Elasticsearch is not taking events; nothing was accepted; retry after the indicated delay'
-            : 'the disk spool could not store these events; nothing was accepted; retry after the indicated delay');
+        tracker = ack === 'indexed' ? new AckTracker(framed.events.length) : undefined;
+        const acceptedAt = deps.now();
+        events = framed.events.map((f, i) => ({
+          id: f.event.id,
+          index: f.event.index,
+          stream,
+          source: f.event.source,
+          acceptedAt,
+          kind: 'event',
+          attempts: 0,
+          onDone: tracker?.callback(i),
+        }));
+        const submitted = await pipeline.submit(events);
+        if (!submitted.ok) {
+          reply.header('retry-after', String(submitted.retryAfterSeconds));
+          if (submitted.reason === 'closing') return refuse(503, 'shutting-down', 'Shutting down', 'the gateway began shutting down while this request was read; nothing was accepted; retry against another instance');
+          return submitted.status === 429
+            ? refuse(429, 'overloaded', 'Too many queued events', 'these events do not fit in the gateway\'s queue; nothing was accepted; retry after the indicated delay')
+            : refuse(503, 'spool-unavailable', 'Cannot store events', submitted.reason === 'spool_full'
+              ? 'the disk spool is full while Elasticsearch is not taking events; nothing was accepted; retry after the indicated delay'
+              : 'the disk spool could not store these events; nothing was accepted; retry after the indicated delay');
+        }
+      } finally {
+        ticket.close();
       }
       metrics.eventsAccepted.inc({ stream }, events.length);
-
+      const counts = countsOf(framed);
       if (tracker === undefined) return reply.code(202).send(counts);
       const result = await tracker.wait(config.ackTimeoutMs);
       const items = itemsOf(framed, events, result.outcomes);

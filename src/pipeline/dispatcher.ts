@@ -11,7 +11,7 @@ import type { ItemVerdict } from '../sink/bulk-response.ts';
 import { deadLetterEvent } from '../sink/dead-letter.ts';
 import { backoffDelay } from '../sink/retry-policy.ts';
 import { cutBatch, msUntilBatchDue } from './batcher.ts';
-import { eventBytes, type ItemError, type ItemOutcome, type PipelineEvent } from './event.ts';
+import { eventMemory, type ItemError, type ItemOutcome, type PipelineEvent } from './event.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 
@@ -238,13 +238,13 @@ export class Dispatcher {
       }
     };
     log.warn({ id: e.id, index: e.index, stream: e.stream, status, error }, 'event refused by Elasticsearch; sent to the dead-letter index');
-    budget.reserve(eventBytes(letter), 1);
-    budget.release(eventBytes(e), 1);
+    budget.reserve(eventMemory(letter), 1);
+    budget.release(eventMemory(e), 1);
     this.d.queue.push(letter, this.d.now());
   }
 
   private complete(e: PipelineEvent, outcome: ItemOutcome): void {
-    this.d.budget.release(eventBytes(e), 1);
+    this.d.budget.release(eventMemory(e), 1);
     e.onDone?.(outcome);
   }
 

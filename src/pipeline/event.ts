@@ -28,7 +28,19 @@ export interface PipelineEvent {
   fromSpool?: { handBack(): void };
 }
 
-/** Bytes an event holds in memory and adds to a bulk body (source + action line). */
+/** Bytes an event adds to a bulk body (source + action line). */
 export function eventBytes(e: Pick<PipelineEvent, 'source' | 'index' | 'id'>): number {
   return e.source.length + e.index.length + e.id.length + 40;
+}
+
+/**
+ * What an accepted event costs in memory beyond its bytes: the event object, its id string, its
+ * Buffer view, its queue entry and its share of the request's framing objects (measured on Node
+ * 24: a few hundred bytes). The memory budget counts this too, so its bound is about real RSS.
+ */
+export const EVENT_OVERHEAD_BYTES = 400;
+
+/** What the memory budget counts for an event. */
+export function eventMemory(e: Pick<PipelineEvent, 'source' | 'index' | 'id'>): number {
+  return eventBytes(e) + EVENT_OVERHEAD_BYTES;
 }

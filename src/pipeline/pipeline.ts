@@ -13,7 +13,7 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import type { BulkSink } from '../sink/bulk-sink.ts';
 import { AckWaiters } from './ack-waiters.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { eventBytes, type PipelineEvent } from './event.ts';
+import { eventMemory, type PipelineEvent } from './event.ts';
 import { EventQueue } from './event-queue.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { Replayer } from './replayer.ts';
@@ -47,6 +47,7 @@ export class Pipeline {
   private readonly replayer: Replayer | undefined;
   private spoolAppends = 0;
   private closing = false;
+  private lastKeptLog = 0;
 
   constructor(deps: PipelineDeps) {
     this.d = deps;
@@ -74,6 +75,7 @@ export class Pipeline {
       pace: this.pace,
       batchMaxDocs: config.batchMaxDocs,
       batchMaxBytes: config.batchMaxBytes,
+      maxInFlight: config.maxInFlight,
       sendAllowed: deps.sendAllowed,
       metrics,
       log,
@@ -126,7 +128,7 @@ export class Pipeline {
     if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
     if (durability === 'memory' && (spool === undefined || (this.d.sendAllowed() && !this.budget.overHighWater))) {
       let bytes = 0;
-      for (const e of events) bytes += eventBytes(e);
+      for (const e of events) bytes += eventMemory(e);
       if (this.budget.tryReserve(bytes, events.length)) {
         this.dispatcher.enqueue(events);
         return { ok: true, spooled: false };
@@ -175,25 +177,39 @@ export class Pipeline {
     }
   }
 
-  /** Events the dispatcher cannot send now: spool-read ones go back to the spool, live ones into it. */
+  /**
+   * Events the dispatcher cannot send now: spool-read ones go back to the spool; live ones into
+   * it. Live events stay counted in the memory budget until the spool has them, so memory stays
+   * bounded however slow the disk is; if the spool cannot take them they stay in memory and are
+   * tried again (never dropped).
+   */
   private park(events: PipelineEvent[]): void {
     if (events.length === 0) return;
     const live: PipelineEvent[] = [];
-    let bytes = 0;
+    let spooledBytes = 0;
+    let spooledCount = 0;
     for (const e of events) {
-      bytes += eventBytes(e);
-      if (e.fromSpool === undefined) live.push(e);
+      if (e.fromSpool === undefined) {
+        live.push(e);
+      } else {
+        spooledBytes += eventMemory(e);
+        spooledCount++;
+      }
     }
-    this.budget.release(bytes, events.length);
+    this.budget.release(spooledBytes, spooledCount);
     for (const e of events) e.fromSpool?.handBack();
     if (live.length === 0) return;
+    let liveBytes = 0;
+    for (const e of live) liveBytes += eventMemory(e);
     this.appendToSpool(live).then((admission) => {
-      if (admission.ok) return;
-      // The spool cannot take them: keep them in memory and try again (never dropped).
-      let held = 0;
-      for (const e of live) held += eventBytes(e);
-      this.budget.reserve(held, live.length);
-      this.d.log.error({ events: live.length, reason: admission.reason }, 'could not spool events; keeping them in memory');
+      if (admission.ok) {
+        this.budget.release(liveBytes, live.length);
+        return;
+      }
+      if (this.now() - this.lastKeptLog > 10_000) {
+        this.lastKeptLog = this.now();
+        this.d.log.warn({ events: live.length, held: this.budget.heldEvents, reason: admission.reason }, 'could not spool events; keeping them in memory and retrying (logged at most every 10 s)');
+      }
       this.dispatcher.retryLater(live, 1000);
     }, () => {});
   }

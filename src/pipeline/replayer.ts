@@ -3,13 +3,14 @@
 // again later) if any was handed back because the breaker opened.
 //
 // Sharing rule: live events go into the dispatcher's queue directly; replay adds a batch only
-// while that queue holds less than one batch, keeps at most two batches outstanding, stays
-// within the memory budget's high-water mark, and is paced by slow start (SlowStart).
+// while that queue holds less than one batch, keeps at most one batch per bulk request in
+// flight outstanding, stays within the memory budget's high-water mark, and is paced by slow
+// start (SlowStart).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { AckWaiters } from './ack-waiters.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import { eventBytes, type PipelineEvent } from './event.ts';
+import { eventMemory, type PipelineEvent } from './event.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { SlowStart } from './slow-start.ts';
 import type { SpoolPort, SpoolReadBatch } from './spool-port.ts';
@@ -22,6 +23,7 @@ export interface ReplayerDeps {
   pace: SlowStart;
   batchMaxDocs: number;
   batchMaxBytes: number;
+  maxInFlight: number;
   sendAllowed: () => boolean;
   metrics: Metrics;
   log: FastifyBaseLogger;
@@ -61,9 +63,9 @@ export class Replayer {
   }
 
   private async loop(): Promise<void> {
-    const { spool, dispatcher, budget, pace, batchMaxDocs, now } = this.d;
+    const { spool, dispatcher, budget, pace, batchMaxDocs, maxInFlight, now } = this.d;
     while (!this.stopped && this.d.sendAllowed() && spool.pendingEvents > this.outstanding) {
-      if (this.outstanding >= 2 * batchMaxDocs || dispatcher.queued >= batchMaxDocs || budget.overHighWater) {
+      if (this.outstanding >= maxInFlight * batchMaxDocs || dispatcher.queued >= batchMaxDocs || budget.overHighWater) {
         await this.sleep(50);
         continue;
       }
@@ -104,7 +106,7 @@ export class Replayer {
       fromSpool: { handBack: () => { handedBack = true; settle(); } },
     }));
     let bytes = 0;
-    for (const e of events) bytes += eventBytes(e);
+    for (const e of events) bytes += eventMemory(e);
     budget.reserve(bytes, events.length);
     this.outstanding += events.length;
     metrics.replayedEvents.inc(events.length);

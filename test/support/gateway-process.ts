@@ -1,6 +1,7 @@
 // The gateway as a real process (src/main.ts), for tests about signals, crashes and memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { GATEWAY_NODE_FLAGS } from '../../src/runtime-flags.ts';
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -13,14 +14,19 @@ export interface GatewayProcess {
 }
 
 export function startGatewayProcess(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, 'src/main.ts'], {
+    // LOG_LEVEL stays info or lower: the "listening" line tells the test where the gateway is.
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Never outlive the test run, whatever happens to the test.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  void exited.then(() => process.off('exit', reap));
   const listening = new Promise<string>((resolve, reject) => {
     const onData = () => {
       const m = /"address":"(http:\/\/[^"]+)"/.exec(output);
