@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../src/runtime-flags.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 const CLK_TCK = 100; // USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK)
@@ -159,7 +160,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
     env.GATEWAY_CONFIG_FILE = file;
   }
   const root = opts.root ?? REPO;
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(root, 'src', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // As the gateway runs in production: with its V8 heap flags (src/runtime-flags.ts).
+  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(opts.nodeArgs ?? []), path.join(root, 'src', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const child = track(proc, port);
   try {
     await waitHttpOk(`${child.url}/${opts.waitReady ? 'readyz' : 'healthz'}`, 60_000, () => !child.exited);

@@ -142,11 +142,14 @@ export class Pipeline {
   /** Flushes what is held (bounded), spools what could not be flushed, closes the spool. */
   async close(timeoutMs: number): Promise<number> {
     this.closing = true;
-    this.replayer?.stop();
+    // Deliver what is held — in memory and in the spool — while Elasticsearch takes it, within
+    // the bound; stop early when the breaker is open (it all stays in, or goes to, the spool).
     this.dispatcher.startDraining();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.dispatcher.whenIdle(), new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
-    clearTimeout(timer);
+    const deadline = this.now() + timeoutMs;
+    while (this.now() < deadline && this.d.sendAllowed() && (this.undeliveredEvents > 0 || this.spoolAppends > 0)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.replayer?.stop();
     const spool = this.d.spool;
     if (spool !== undefined) {
       this.park(this.dispatcher.takeAllHeld());
