@@ -97,7 +97,9 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       const admission = pipeline.admitRequest();
       if (!admission.ok) {
         reply.header('retry-after', String(admission.retryAfterSeconds));
-        return refuse(429, 'overloaded', 'Too many queued events', 'the gateway holds as many events as it may; retry after the indicated delay');
+        return admission.status === 429
+          ? refuse(429, 'overloaded', 'Too many queued events', 'the gateway holds as many events as it may; retry after the indicated delay')
+          : refuse(503, 'spool-unavailable', 'Cannot store events', 'the disk spool is full while Elasticsearch is not taking events; nothing was accepted; retry after the indicated delay');
       }
 
       // Bytes being read count against the intake bound until the events are handed over.

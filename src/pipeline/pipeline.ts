@@ -48,6 +48,8 @@ export class Pipeline {
   private spoolAppends = 0;
   private closing = false;
   private lastKeptLog = 0;
+  /** Until when new requests that would need the spool are refused before their body is read. */
+  private spoolFullUntil = 0;
 
   constructor(deps: PipelineDeps) {
     this.d = deps;
@@ -115,8 +117,13 @@ export class Pipeline {
 
   /** Whether a new request may start at all (checked before its body is read). */
   admitRequest(): Admission {
-    if (this.d.durability === 'memory' && this.budget.overHighWater && this.d.spool === undefined) {
+    const { durability, spool } = this.d;
+    if (durability === 'memory' && this.budget.overHighWater && spool === undefined) {
       return { ok: false, status: 429, reason: 'over_high_water', retryAfterSeconds: this.retryAfter() };
+    }
+    const needsSpool = durability === 'durable' || !this.d.sendAllowed() || this.budget.overHighWater;
+    if (spool !== undefined && needsSpool && this.now() < this.spoolFullUntil) {
+      return { ok: false, status: 503, reason: 'spool_full', retryAfterSeconds: 30 };
     }
     return { ok: true, spooled: false };
   }
@@ -172,7 +179,11 @@ export class Pipeline {
       this.replayer?.kick();
       return { ok: true, spooled: true };
     } catch (err) {
-      if (isSpoolFull(err)) return { ok: false, status: 503, reason: 'spool_full', retryAfterSeconds: 30 };
+      if (isSpoolFull(err)) {
+        // Refuse the next requests that would need the spool up front, for a second.
+        this.spoolFullUntil = this.now() + 1000;
+        return { ok: false, status: 503, reason: 'spool_full', retryAfterSeconds: 30 };
+      }
       this.d.log.error({ err }, 'spool append failed');
       return { ok: false, status: 503, reason: 'spool_error', retryAfterSeconds: 5 };
     } finally {

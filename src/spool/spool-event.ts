@@ -30,6 +30,11 @@ export class SpoolEventEncodingError extends Error {
   override readonly name = 'SpoolEventEncodingError';
 }
 
+/** Bytes encodeSpoolEvent(e) will return, without encoding (to refuse before allocating). */
+export function encodedSpoolEventBytes(e: SpoolEventInput): number {
+  return SPOOL_EVENT_HEADER_BYTES + Buffer.byteLength(e.id, 'utf8') + Buffer.byteLength(e.index, 'utf8') + Buffer.byteLength(e.stream, 'utf8') + e.source.length;
+}
+
 export function encodeSpoolEvent(e: SpoolEventInput): Buffer {
   const idLen = Buffer.byteLength(e.id, 'utf8');
   const indexLen = Buffer.byteLength(e.index, 'utf8');

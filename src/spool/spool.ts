@@ -10,8 +10,8 @@ import { SegmentReader } from './segment-reader.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import type { SegmentInfo, SegmentTable } from './segment-table.ts';
 import { acquireSpoolLock } from './spool-lock.ts';
-import { encodeSpoolEvent, type SpoolEvent, type SpoolEventInput } from './spool-event.ts';
-import { frameRecords } from './record-framing.ts';
+import { encodedSpoolEventBytes, encodeSpoolEvent, type SpoolEvent, type SpoolEventInput } from './spool-event.ts';
+import { frameRecords, RECORD_HEADER_BYTES } from './record-framing.ts';
 import { resolveSpoolOptions, type SpoolOptions } from './spool-options.ts';
 
 /** Where a batch sits in the spool; only meaningful to the Spool that handed it out. */
@@ -119,19 +119,23 @@ export class Spool {
   append(events: readonly SpoolEventInput[]): Promise<void> {
     if (this.closed) return Promise.reject(new SpoolClosedError('spool is closed'));
     if (events.length === 0) return Promise.resolve();
+    // Size first: a full spool refuses without encoding (a busy overload would otherwise allocate
+    // and drop every refused request's bytes twice).
+    let size = 0;
+    for (const e of events) size += RECORD_HEADER_BYTES + encodedSpoolEventBytes(e);
+    const onDisk = this.table.totalBytes() + this.writer.unwrittenBytes;
+    if (onDisk + size > this.options.maxBytes) {
+      const reclaimable = this.reclaimableActiveBytes();
+      if (onDisk - reclaimable + size > this.options.maxBytes) {
+        return Promise.reject(new SpoolFullError(`spool full: ${size} bytes do not fit (${onDisk} of ${this.options.maxBytes} bytes used)`));
+      }
+      this.writer.requestRotation();
+    }
     let data: Buffer;
     try {
       data = frameRecords(events.map(encodeSpoolEvent));
     } catch (err) {
       return Promise.reject(err as Error);
-    }
-    const onDisk = this.table.totalBytes() + this.writer.unwrittenBytes;
-    if (onDisk + data.length > this.options.maxBytes) {
-      const reclaimable = this.reclaimableActiveBytes();
-      if (onDisk - reclaimable + data.length > this.options.maxBytes) {
-        return Promise.reject(new SpoolFullError(`spool full: ${data.length} bytes do not fit (${onDisk} of ${this.options.maxBytes} bytes used)`));
-      }
-      this.writer.requestRotation();
     }
     return this.writer.append(data, events.length, (events[0] as SpoolEventInput).acceptedAt);
   }
