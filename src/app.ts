@@ -85,6 +85,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     sendAllowed: () => breaker.state === 'closed',
     spool,
     replayStartEventsPerSec: config.replayStartEventsPerSec,
+    spillAfterMs: config.spillAfterMs,
     metrics,
     log: app.log,
     now,

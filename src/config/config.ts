@@ -66,6 +66,7 @@ export interface GatewayConfig {
   /** undefined when GATEWAY_SPOOL_DIR is empty. */
   spool: SpoolConfig | undefined;
   replayStartEventsPerSec: number;
+  spillAfterMs: number;
   breaker: BreakerConfig;
   installTemplates: boolean;
   streams: ReadonlyMap<string, StreamConfig>;
@@ -183,6 +184,7 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
       fsyncIntervalMs: int('GATEWAY_SPOOL_FSYNC_INTERVAL_MS'),
     },
     replayStartEventsPerSec: int('GATEWAY_REPLAY_START_EVENTS_PER_SEC'),
+    spillAfterMs: int('GATEWAY_SPILL_AFTER_MS'),
     breaker: {
       errorPercent: int('GATEWAY_BREAKER_ERROR_PERCENT'),
       windowMs: int('GATEWAY_BREAKER_WINDOW_MS'),

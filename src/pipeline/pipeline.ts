@@ -32,6 +32,8 @@ export interface PipelineDeps {
   sendAllowed: () => boolean;
   spool: SpoolPort | undefined;
   replayStartEventsPerSec: number;
+  /** memory durability: how long a request waits for the queue to drop below high water before it spills to the spool. */
+  spillAfterMs: number;
   metrics: Metrics;
   log: FastifyBaseLogger;
   now?: () => number;
@@ -133,6 +135,12 @@ export class Pipeline {
     const { spool, durability } = this.d;
     // A request still being read when shutdown began: nothing may be acknowledged any more.
     if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
+    if (durability === 'memory' && spool !== undefined && this.d.sendAllowed() && this.budget.overHighWater) {
+      // Elasticsearch is up but slower than intake: hold this request (its socket is not read
+      // meanwhile) for a while before spilling to the spool, so a healthy cluster sets the pace
+      // instead of a round trip through the disk.
+      await this.waitBelowHighWater(this.d.spillAfterMs);
+    }
     if (durability === 'memory' && (spool === undefined || (this.d.sendAllowed() && !this.budget.overHighWater))) {
       let bytes = 0;
       for (const e of events) bytes += eventMemory(e);
@@ -167,6 +175,13 @@ export class Pipeline {
     const lost = this.budget.heldEvents;
     await spool?.close();
     return lost;
+  }
+
+  private async waitBelowHighWater(maxMs: number): Promise<void> {
+    const deadline = this.now() + maxMs;
+    while (this.budget.overHighWater && this.d.sendAllowed() && !this.closing && this.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   private async appendToSpool(events: readonly PipelineEvent[]): Promise<Admission> {
