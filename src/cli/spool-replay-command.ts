@@ -8,10 +8,10 @@ import { loadConfig } from '../config/config.ts';
 
 export const SPOOL_REPLAY_USAGE = 'es-gateway spool replay <dir> --es <url> [--timeout-s N] [--dead-letter-index NAME]';
 
-const value = (metrics: string, series: string): number => {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-};
+/** Sum of the Prometheus samples whose series starts with `prefix` (e.g. a counter over all its labels). */
+const sum = (metrics: string, prefix: string): number => metrics.split('\n')
+  .filter((l) => l.startsWith(prefix))
+  .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 
 function bar(done: number, total: number, width = 30): string {
   const share = total === 0 ? 1 : Math.min(1, done / total);
@@ -66,9 +66,9 @@ export async function runSpoolReplay(args: string[], out: (text: string) => void
     const seconds = (Date.now() - started) / 1000;
     out([
       `delivered:     ${total - left} of ${total} events in ${seconds.toFixed(1)} s`,
-      `  created:     ${value(metrics, 'es_gateway_bulk_items_total{status="201"}')}`,
-      `  duplicates:  ${value(metrics, 'es_gateway_duplicates_total')} (already in Elasticsearch)`,
-      `  dead letters: ${Object.values(metrics.split('\n').filter((l) => l.startsWith('es_gateway_dead_letters_total{')).map((l) => Number(l.split(' ')[1]))).reduce((a, b) => a + b, 0)} (in ${config.pipeline.deadLetterIndex})`,
+      `  created:     ${sum(metrics, 'es_gateway_bulk_items_total{status="201"} ')}`,
+      `  duplicates:  ${sum(metrics, 'es_gateway_duplicates_total ')} (already in Elasticsearch)`,
+      `  dead letters: ${sum(metrics, 'es_gateway_dead_letters_total{')} (in ${config.pipeline.deadLetterIndex})`,
       `left in spool: ${left}`,
     ].join('\n') + '\n');
     return left === 0 ? 0 : 1;

@@ -140,6 +140,7 @@ export class Pipeline {
       // meanwhile) for a while before spilling to the spool, so a healthy cluster sets the pace
       // instead of a round trip through the disk.
       await this.waitBelowHighWater(this.d.spillAfterMs);
+      if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
     }
     if (durability === 'memory' && (spool === undefined || (this.d.sendAllowed() && !this.budget.overHighWater))) {
       let bytes = 0;

@@ -10,6 +10,12 @@ import { decodeSpoolEvent, SPOOL_EVENT_HEADER_BYTES, spoolEventAcceptedAt, type 
 
 /** The least read from a segment at once, however small the byte budget left. */
 const MIN_READ_BYTES = 64 * 1024;
+/**
+ * Bytes read ahead per event still wanted. Decoded sources are views into the chunk read, so an
+ * oversized read (5 MiB for a 200-event batch) stays in memory as long as the batch does: during
+ * a slow-start replay that held ~140 MB of external memory for 2.5 MB of events.
+ */
+const READ_AHEAD_BYTES_PER_EVENT = 1024;
 
 export class SpoolCorruptionError extends Error {
   override readonly name = 'SpoolCorruptionError';
@@ -48,7 +54,8 @@ export class SegmentReader {
       const stop = limit !== undefined && limit.seq === segment.seq ? Math.min(limit.offset, segment.size) : segment.size;
       if (offset >= stop) break;
       const fh = await this.handle(segment.seq, segment.path);
-      let chunk = await readAt(fh, offset, Math.min(stop - offset, Math.max(maxBytes - bytes, MIN_READ_BYTES)));
+      const wanted = Math.min(maxBytes - bytes, (maxEvents - events.length) * READ_AHEAD_BYTES_PER_EVENT);
+      let chunk = await readAt(fh, offset, Math.min(stop - offset, Math.max(wanted, MIN_READ_BYTES)));
       let rel = 0;
       while (rel < chunk.length && events.length < maxEvents) {
         const r = parseRecordAt(chunk, rel);
