@@ -2,5 +2,6 @@
 // Without a heap limit V8 lets garbage pile up far past what the gateway holds: the overload
 // fault test (Elasticsearch frozen, 6 clients at full speed) peaked at 375-513 MB RSS. Measured
 // peaks with limits: old 192 = 232 MB; old 160 = 229 MB; old 192 + semi 8 = 197 MB (but 38% fewer
-// events per CPU-second in the benchmark); old 160 + semi 16 = 209 MB, kept.
+// events per CPU-second in the benchmark); old 160 + semi 16 = 209 MB, kept (189-190 MB once the
+// queue and intake defaults were lowered to 32 and 16 MiB).
 export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=16'] as const;
