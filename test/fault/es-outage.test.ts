@@ -136,6 +136,7 @@ describe('Elasticsearch outages', () => {
     const prefix = unique('ft-overload');
     const gw = startGatewayProcess({
       ...FAST_BREAKER,
+      GATEWAY_BATCH_MAX_DOCS: '5000', // full-size bulks, as in production
       ES_URL: node.url,
       GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`,
       GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`,
