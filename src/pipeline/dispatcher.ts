@@ -46,10 +46,6 @@ export class Dispatcher {
     this.d = deps;
   }
 
-  get bulkInFlight(): number {
-    return this.inFlight;
-  }
-
   /** Adds events (their bytes already reserved) and sends what is due. */
   enqueue(events: readonly PipelineEvent[]): void {
     const now = this.d.now();

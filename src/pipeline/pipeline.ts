@@ -21,7 +21,7 @@ import { SlowStart } from './slow-start.ts';
 import { isSpoolFull, type SpoolPort } from './spool-port.ts';
 
 export type Admission =
-  | { ok: true; spooled: boolean }
+  | { ok: true }
   | { ok: false; status: 429 | 503; reason: 'queue_full' | 'over_high_water' | 'spool_full' | 'spool_error' | 'closing'; retryAfterSeconds: number };
 
 export interface PipelineDeps {
@@ -127,7 +127,7 @@ export class Pipeline {
     if (spool !== undefined && needsSpool && this.now() < this.spoolFullUntil) {
       return { ok: false, status: 503, reason: 'spool_full', retryAfterSeconds: 30 };
     }
-    return { ok: true, spooled: false };
+    return { ok: true };
   }
 
   /** Accepts all of the events or none. Resolves once they are queued (or durably spooled). */
@@ -147,7 +147,7 @@ export class Pipeline {
       for (const e of events) bytes += eventMemory(e);
       if (this.budget.tryReserve(bytes, events.length)) {
         this.dispatcher.enqueue(events);
-        return { ok: true, spooled: false };
+        return { ok: true };
       }
       if (spool === undefined) return { ok: false, status: 429, reason: 'queue_full', retryAfterSeconds: this.retryAfter() };
     }
@@ -193,7 +193,7 @@ export class Pipeline {
       await spool.append(events);
       this.d.metrics.spooledEvents.inc(events.length);
       this.replayer?.kick();
-      return { ok: true, spooled: true };
+      return { ok: true };
     } catch (err) {
       if (isSpoolFull(err)) {
         // Refuse the next requests that would need the spool up front, for a second.

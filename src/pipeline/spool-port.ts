@@ -1,13 +1,8 @@
 // What the pipeline needs of the disk spool (src/spool/ implements it; app.ts wires them).
+import type { SpoolEvent } from '../spool/spool-event.ts';
 
-export interface SpooledEvent {
-  readonly id: string;
-  readonly index: string;
-  readonly stream: string;
-  readonly acceptedAt: number;
-  readonly source: Buffer;
-  readonly kind: 'event' | 'dead-letter';
-}
+/** An event as the spool stores it (src/spool defines the encoding). */
+export type SpooledEvent = SpoolEvent;
 
 export interface SpoolReadBatch {
   events: SpooledEvent[];
@@ -28,7 +23,6 @@ export interface SpoolPort {
   /** The batch was not delivered: it will be read again. */
   release(position: unknown): void;
   readonly pendingEvents: number;
-  readonly pendingBytes: number;
   readonly bytesOnDisk: number;
   close(): Promise<void>;
 }

@@ -39,7 +39,6 @@ export async function openSpoolPort(config: SpoolConfig, log: FastifyBaseLogger)
     },
     release: (position) => spool.release(position as SpoolPosition),
     get pendingEvents() { return spool.stats().pendingEvents; },
-    get pendingBytes() { return spool.stats().pendingBytes; },
     get bytesOnDisk() { return spool.stats().bytesOnDisk; },
     close: () => spool.close(),
   };
