@@ -8,13 +8,13 @@ import type { GatewayConfig } from './config/config.ts';
 import { IntakeGate } from './ingest/intake-gate.ts';
 import { createStreamRegistry } from './ingest/stream-context.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
-import { BulkRequestError, createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
+import { createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
 import { guardSink, type BreakerState } from './sink/circuit-breaker.ts';
 import { openSpoolPort } from './spool/spool-port-adapter.ts';
 import type { SpoolPort } from './pipeline/spool-port.ts';
 import { createEsClient } from './sink/es-client.ts';
-import { createEsHealth } from './sink/es-health.ts';
-import { indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
+import { createEsHealth, pingElasticsearch } from './sink/es-health.ts';
+import { gateUntilInstalled, indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
 import { createMetrics, type Metrics } from './telemetry/metrics.ts';
 import { registerIngestRoutes } from './http/ingest-routes.ts';
 import { eventErrorSchema, itemResultSchema } from './http/ingest-schemas.ts';
@@ -62,18 +62,8 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     ? installTemplatesWithRetry(client, indexTemplates(config), (err) => app.log.warn({ err: err.message }, 'installing index templates failed; retrying'))
     : undefined;
   const bulkSink = createBulkSink(client);
-  // Nothing is written before the templates exist, so no index is created with the wrong mappings.
-  const gated: BulkSink = templates === undefined ? bulkSink : {
-    async send(body, docs) {
-      if (!templates.done) {
-        // Wait a little for the installer; if Elasticsearch is unreachable this fails like a bulk would.
-        await Promise.race([templates.installed, new Promise((resolve) => setTimeout(resolve, config.elasticsearch.requestTimeoutMs).unref())]);
-        if (!templates.done) throw new BulkRequestError('index templates not installed yet: Elasticsearch unreachable', undefined);
-      }
-      return bulkSink.send(body, docs);
-    },
-  };
-  const breaker = guardSink(gated, async () => { await client.cluster.health({}, { requestTimeout: 2000 }); }, config.breaker);
+  const gated: BulkSink = templates === undefined ? bulkSink : gateUntilInstalled(bulkSink, templates, config.elasticsearch.requestTimeoutMs);
+  const breaker = guardSink(gated, () => pingElasticsearch(client), config.breaker);
   const opened = config.spool === undefined ? undefined : await openSpoolPort(config.spool, app.log);
   const spool: SpoolPort | undefined = opened?.port;
   metrics.spoolRecoveryCorruptRecords.set(opened?.recovery.corruptRecords ?? 0);

@@ -5,6 +5,14 @@ export interface EsHealth {
   reachable(): Promise<boolean>;
 }
 
+/**
+ * One cheap real call that says Elasticsearch answers: GET /_cluster/health (not HEAD /, which
+ * some distributions answer with 405). Rejects when it does not. Also the breaker's probe.
+ */
+export async function pingElasticsearch(client: Client, timeoutMs = 2000): Promise<void> {
+  await client.cluster.health({}, { requestTimeout: timeoutMs });
+}
+
 export function createEsHealth(client: Client, now: () => number = Date.now, maxAgeMs = 1000): EsHealth {
   let checkedAt = -Infinity;
   let last = false;
@@ -12,8 +20,7 @@ export function createEsHealth(client: Client, now: () => number = Date.now, max
   return {
     reachable() {
       if (now() - checkedAt < maxAgeMs) return Promise.resolve(last);
-      // GET /_cluster/health rather than HEAD /: some distributions answer / with 405.
-      inFlight ??= client.cluster.health({}, { requestTimeout: 2000 }).then(() => true, () => false).then((ok) => {
+      inFlight ??= pingElasticsearch(client).then(() => true, () => false).then((ok) => {
         last = ok;
         checkedAt = now();
         inFlight = undefined;

@@ -5,6 +5,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { GatewayConfig } from '../config/config.ts';
 import { indexPatternGlob } from '../ingest/routing.ts';
 import { DEAD_LETTER_MAPPINGS } from './dead-letter.ts';
+import { BulkRequestError, type BulkSink } from './bulk-sink.ts';
 
 export interface IndexTemplate {
   name: string;
@@ -98,6 +99,23 @@ export function installTemplatesWithRetry(client: Client, templates: readonly In
     stop() {
       stopped = true;
       clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * A sink that writes nothing before the templates are installed, so no index is created with the
+ * wrong mappings. It waits up to `waitMs` for the installer; past that it fails like a bulk
+ * request to an unreachable node would (so the circuit breaker sees it).
+ */
+export function gateUntilInstalled(sink: BulkSink, installer: TemplateInstaller, waitMs: number): BulkSink {
+  return {
+    async send(body, docs) {
+      if (!installer.done) {
+        await Promise.race([installer.installed, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+        if (!installer.done) throw new BulkRequestError('index templates not installed yet: Elasticsearch unreachable', undefined);
+      }
+      return sink.send(body, docs);
     },
   };
 }
