@@ -106,14 +106,20 @@ async function runScenarios(): Promise<void> {
 }
 
 async function runProfile(): Promise<void> {
-  const name = `${runTag}-gateway.cpuprofile.json`;
+  // One profile per thread (Node names them CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile;
+  // thread 0 is the main thread, the others are framing workers).
+  const dir = path.join(results.dir, `${runTag}-profiles`);
   console.log(tableHeader());
-  const run = await measureNullUpstream(ctx, { id: '2', label: ' (under --cpu-prof)', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${results.dir}`, `--cpu-prof-name=${name}`] });
+  const run = await measureNullUpstream(ctx, { id: '2', label: ' (under --cpu-prof)', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   console.log(tableRow(run.row));
-  const profile = JSON.parse(fs.readFileSync(path.join(results.dir, name), 'utf8')) as Parameters<typeof summarise>[0];
-  const summary = summarise(profile, REPO, 15);
-  results.write('profile', { row: run.row, profile: name, summary });
-  console.log(`\n${formatSummary(summary)}\n\nprofile: bench/results/${name} (open in Chrome DevTools → Performance)`);
+  const summaries: { thread: string; file: string; summary: ReturnType<typeof summarise> }[] = [];
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+    const tid = file.split('.')[4] ?? '?';
+    const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Parameters<typeof summarise>[0];
+    summaries.push({ thread: tid === '0' ? 'main thread' : `worker thread ${tid}`, file, summary: summarise(profile, REPO, 15) });
+  }
+  results.write('profile', { row: run.row, profiles: summaries });
+  for (const s of summaries) console.log(`\n### ${s.thread}\n\n${formatSummary(s.summary)}\n\nprofile: ${path.relative(REPO, path.join(dir, s.file))} (open in Chrome DevTools → Performance)`);
 }
 
 async function runCompare(other: string, against: string | undefined): Promise<void> {

@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import type { GatewayConfig } from './config/config.ts';
 import { IntakeGate } from './ingest/intake-gate.ts';
 import { createStreamRegistry } from './ingest/stream-context.ts';
+import { createRequestFraming } from './ingest/request-framing.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
 import { guardSink, type BreakerState } from './sink/circuit-breaker.ts';
@@ -36,6 +37,8 @@ export interface Gateway {
   /** Events that could not be flushed before close (0 when all were). */
   readonly unflushedAtClose: number;
   readonly breakerState: BreakerState;
+  /** Starts the framing workers now instead of on demand; resolves once they are ready. */
+  warmFramingWorkers(): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -93,6 +96,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   });
   metrics.readSpool({ pendingEvents: () => pipeline.spooledEvents, bytesOnDisk: () => spool?.bytesOnDisk ?? 0 });
   const streams = createStreamRegistry(config, now);
+  const framing = createRequestFraming(config, metrics, now, (err) => app.log.error({ err: err.message }, 'framing worker failed; requests it held were answered 503, a new worker starts on demand'));
   const health = createEsHealth(client, now);
   let accepting = true;
   let unflushedAtClose = 0;
@@ -103,6 +107,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     stopIntake() { accepting = false; },
     get unflushedAtClose() { return unflushedAtClose; },
     get breakerState() { return breaker.state; },
+    warmFramingWorkers: () => framing.warm(),
   });
 
   await app.register(swagger, {
@@ -126,7 +131,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`));
 
-  registerIngestRoutes(app, { config, streams, pipeline, metrics, intake: new IntakeGate(config.limits.intakeMaxBytes, config.limits.intakeMaxWaitMs), accepting: () => accepting, now });
+  registerIngestRoutes(app, { config, streams, framing, pipeline, metrics, intake: new IntakeGate(config.limits.intakeMaxBytes, config.limits.intakeMaxWaitMs), accepting: () => accepting, now });
   registerOpsRoutes(app, metrics, {
     async check() {
       // Not ready: cannot take events. Degraded: takes them (into the spool) but cannot deliver now.
@@ -150,6 +155,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     accepting = false;
     unflushedAtClose = await pipeline.close(config.shutdownTimeoutMs);
     breaker.shutdown();
+    await framing.close();
     templates?.stop();
     if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but neither flushed to Elasticsearch nor spooled before shutdown: lost');
     if (deps.client === undefined) await client.close();

@@ -22,6 +22,13 @@ export interface IngestLimits {
   intakeMaxWaitMs: number;
 }
 
+export interface FramingConfig {
+  /** Framing worker threads; 'auto' = one per core, 0 = frame on the main thread. */
+  workers: number | 'auto';
+  minWorkerBytes: number;
+  workerIdleMs: number;
+}
+
 export interface PipelineConfig {
   queueMaxBytes: number;
   queueHighWaterBytes: number;
@@ -60,6 +67,7 @@ export interface GatewayConfig {
   idField: string;
   limits: IngestLimits;
   ackTimeoutMs: number;
+  framing: FramingConfig;
   pipeline: PipelineConfig;
   shutdownTimeoutMs: number;
   durability: 'memory' | 'durable';
@@ -135,6 +143,8 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
   if (int('GATEWAY_QUEUE_HIGH_WATER_BYTES') > int('GATEWAY_QUEUE_MAX_BYTES')) problems.push('GATEWAY_QUEUE_HIGH_WATER_BYTES must not exceed GATEWAY_QUEUE_MAX_BYTES');
   if (int('GATEWAY_MAX_LINE_BYTES') > int('GATEWAY_MAX_DECOMPRESSED_BYTES')) problems.push('GATEWAY_MAX_LINE_BYTES must not exceed GATEWAY_MAX_DECOMPRESSED_BYTES');
   if (str('GATEWAY_DURABILITY') === 'durable' && opt('GATEWAY_SPOOL_DIR') === undefined) problems.push('GATEWAY_DURABILITY=durable needs GATEWAY_SPOOL_DIR');
+  const workers = str('GATEWAY_WORKERS');
+  if (workers !== undefined && workers !== 'auto' && !/^\d{1,3}$/.test(workers)) problems.push(`GATEWAY_WORKERS must be auto or a whole number (0-999), got "${workers}"`);
   if ((opt('ES_USERNAME') === undefined) !== (opt('ES_PASSWORD') === undefined)) problems.push('ES_USERNAME and ES_PASSWORD go together');
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -162,6 +172,11 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
       intakeMaxWaitMs: int('GATEWAY_INTAKE_MAX_WAIT_MS'),
     },
     ackTimeoutMs: int('GATEWAY_ACK_TIMEOUT_MS'),
+    framing: {
+      workers: workers === 'auto' ? 'auto' : Number(workers),
+      minWorkerBytes: int('GATEWAY_WORKER_MIN_BODY_BYTES'),
+      workerIdleMs: int('GATEWAY_WORKER_IDLE_MS'),
+    },
     pipeline: {
       queueMaxBytes: int('GATEWAY_QUEUE_MAX_BYTES'),
       queueHighWaterBytes: int('GATEWAY_QUEUE_HIGH_WATER_BYTES'),

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/config.ts';
 import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.ts';
 import { IntakeTimeoutError, type IntakeGate } from '../ingest/intake-gate.ts';
-import { bodyFormat, frameJson, frameNdjson, type FramedRequest } from '../ingest/frame-request.ts';
+import { bodyFormat, type FramedRequest } from '../ingest/frame-request.ts';
+import type { RequestFraming } from '../ingest/request-framing.ts';
+import { WorkerFailedError } from '../pipeline/worker-pool.ts';
 import type { StreamRegistry } from '../ingest/stream-context.ts';
 import { STREAM_NAME } from '../config/streams.ts';
 import { AckTracker } from '../pipeline/ack-tracker.ts';
@@ -18,6 +20,7 @@ import { ingestRouteSchema } from './ingest-schemas.ts';
 export interface IngestDeps {
   config: GatewayConfig;
   streams: StreamRegistry;
+  framing: RequestFraming;
   pipeline: Pipeline;
   metrics: Metrics;
   intake: IntakeGate;
@@ -110,13 +113,15 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       try {
         try {
           const chunks = ticket.chunks(decodedChunks(request.body as Readable, request.headers['content-encoding'], config.limits));
-          framed = format === 'ndjson'
-            ? await frameNdjson(chunks, ctx, config.limits, key)
-            : await frameJson(chunks, ctx, config.limits, key);
+          framed = await deps.framing.frame(format, chunks, ctx, key);
         } catch (err) {
           if (err instanceof IntakeTimeoutError) {
             reply.header('retry-after', '5').header('connection', 'close');
             return refuse(503, 'intake-busy', 'Too many bytes in flight', 'the gateway is reading as much as it may at once and this request waited too long for room; nothing was accepted');
+          }
+          if (err instanceof WorkerFailedError) {
+            reply.header('retry-after', '1');
+            return refuse(503, 'framing-failed', 'Could not process the body', 'the worker thread processing this request failed; nothing was accepted; retry after the indicated delay');
           }
           if (!(err instanceof BodyError)) throw err;
           if (err.status === 413) reply.header('connection', 'close');

@@ -77,29 +77,44 @@ function idFor(key: string | undefined, position: Position): string | undefined 
   return 'line' in position ? `${key}:l${position.line}` : `${key}:e${position.element}`;
 }
 
-export async function frameNdjson(chunks: AsyncIterable<Buffer>, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): Promise<FramedRequest> {
-  const collect = new Collector(limits);
-  const framer = new NdjsonFramer(limits.maxLineBytes, (line, n) => {
-    const position = { line: n };
-    collect.add(position, envelopeLine(line, ctx, idFor(idempotencyKey, position)));
-  });
-  try {
-    for await (const chunk of chunks) framer.push(chunk);
-    framer.end();
-  } catch (err) {
-    if (err instanceof LineTooLargeError) throw eventTooLarge({ line: err.line }, err.limit);
-    throw err;
+/** NDJSON framing fed chunk by chunk (synchronous: the caller owns the reading). */
+export class NdjsonFraming {
+  private readonly collect: Collector;
+  private readonly framer: NdjsonFramer;
+
+  constructor(ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string) {
+    const collect = new Collector(limits);
+    this.collect = collect;
+    this.framer = new NdjsonFramer(limits.maxLineBytes, (line, n) => {
+      const position = { line: n };
+      collect.add(position, envelopeLine(line, ctx, idFor(idempotencyKey, position)));
+    });
   }
-  return collect.out;
+
+  push(chunk: Buffer): void {
+    this.guard(() => this.framer.push(chunk));
+  }
+
+  end(): FramedRequest {
+    this.guard(() => this.framer.end());
+    return this.collect.out;
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      if (err instanceof LineTooLargeError) throw eventTooLarge({ line: err.line }, err.limit);
+      throw err;
+    }
+  }
 }
 
-export async function frameJson(chunks: AsyncIterable<Buffer>, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): Promise<FramedRequest> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  const text = Buffer.concat(parts).toString('utf8');
+/** Frames a whole JSON body (one event or an array of them). */
+export function frameJsonBytes(body: Buffer, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): FramedRequest {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(body.toString('utf8'));
   } catch (err) {
     throw new BodyError(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${(err as Error).message}`);
   }
@@ -110,4 +125,25 @@ export async function frameJson(chunks: AsyncIterable<Buffer>, ctx: StreamContex
     collect.add(position, envelope(value, undefined, ctx, idFor(idempotencyKey, position)));
   });
   return collect.out;
+}
+
+/** Frames a whole body of either format at once (what a framing worker does). */
+export function frameBody(format: BodyFormat, body: Buffer, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): FramedRequest {
+  if (format === 'json') return frameJsonBytes(body, ctx, limits, idempotencyKey);
+  const framing = new NdjsonFraming(ctx, limits, idempotencyKey);
+  framing.push(body);
+  return framing.end();
+}
+
+/** NDJSON framed line by line as chunks arrive. */
+export async function frameNdjson(chunks: AsyncIterable<Buffer>, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): Promise<FramedRequest> {
+  const framing = new NdjsonFraming(ctx, limits, idempotencyKey);
+  for await (const chunk of chunks) framing.push(chunk);
+  return framing.end();
+}
+
+export async function frameJson(chunks: AsyncIterable<Buffer>, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): Promise<FramedRequest> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return frameJsonBytes(Buffer.concat(parts), ctx, limits, idempotencyKey);
 }

@@ -25,7 +25,10 @@ export interface StreamRegistry {
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export function createStreamRegistry(config: GatewayConfig, now: () => number = Date.now): StreamRegistry {
+/** The part of the configuration the stream registry reads (a framing worker gets only this). */
+export type StreamRegistryConfig = Pick<GatewayConfig, 'streams' | 'idField' | 'defaultIndexPattern' | 'unknownStreams'>;
+
+export function createStreamRegistry(config: StreamRegistryConfig, now: () => number = Date.now): StreamRegistry {
   const ajv = new Ajv({ allErrors: false, strict: false });
   addFormats(ajv);
   const newId = createIdGenerator(now);

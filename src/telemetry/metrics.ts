@@ -17,6 +17,8 @@ export interface Metrics {
   deadLetters: Counter<'stream'>;
   deadLetterFailures: Counter;
   httpRefusals: Counter<'status' | 'reason'>;
+  framedRequests: Counter<'thread'>;
+  framingWorkers: Gauge;
   breakerState: Gauge;
   breakerTransitions: Counter<'to'>;
   spooledEvents: Counter;
@@ -58,6 +60,8 @@ export function createMetrics(): Metrics {
     spoolBytes: new Gauge({ name: 'es_gateway_spool_bytes', help: 'Bytes of spool segments on disk.', registers: r, collect() { this.set(spool.bytesOnDisk()); } }),
     spoolRecoveryCorruptRecords: new Gauge({ name: 'es_gateway_spool_recovery_corrupt_records', help: 'Corrupt spool records found at start-up (the rest of their segment was moved to quarantine/).', registers: r }),
     spoolRecoveryTornBytes: new Gauge({ name: 'es_gateway_spool_recovery_torn_bytes', help: 'Bytes of a torn last spool record cut off at start-up.', registers: r }),
+    framedRequests: new Counter({ name: 'es_gateway_framed_requests_total', help: 'Request bodies framed, parsed and validated, by thread (main, worker).', labelNames: ['thread'], registers: r }),
+    framingWorkers: new Gauge({ name: 'es_gateway_framing_workers', help: 'Framing worker threads running (they start on demand and stop when idle).', registers: r }),
     httpRefusals: new Counter({ name: 'es_gateway_requests_refused_total', help: 'Ingest requests refused before acceptance, by status and reason.', labelNames: ['status', 'reason'], registers: r }),
   };
 }

@@ -4,35 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countDocs, deleteIndices, esClient, NDJSON, JSON_CT, post, startGateway, unique, type TestGateway } from '../support/gateway.ts';
 
-const prefix = unique('it-bad');
 const es = esClient();
-let gw: TestGateway;
-
-beforeAll(async () => {
-  gw = await startGateway({
-    GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`,
-    GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dead-letters`,
-    GATEWAY_MAX_LINE_BYTES: '200',
-    GATEWAY_MAX_BODY_BYTES: '4000',
-    GATEWAY_MAX_DECOMPRESSED_BYTES: '8000',
-    GATEWAY_MAX_EVENTS_PER_REQUEST: '30',
-    GATEWAY_UNKNOWN_STREAMS: 'reject',
-  }, {
-    streams: {
-      strict: {
-        schema: { type: 'object', required: ['level'], properties: { level: { enum: ['info', 'warn', 'error'] } } },
-        mappings: { properties: { level: { type: 'keyword' } } },
-      },
-      loose: {},
-      arrays: {},
-    },
-  });
-});
-afterAll(async () => {
-  await gw?.close();
-  await deleteIndices(es, `${prefix}-*`);
-  await es.close();
-});
+afterAll(() => es.close());
 
 const MIXED = ['{"level":"info"}', '{"level":', '', '[1,2]', '{"level":"loud"}', '{"_id":"x","level":"info"}', '{"level":"warn"}'].join('\n');
 
@@ -46,7 +19,47 @@ function expectProblem(res: { status: number; headers: Record<string, unknown>; 
   return p;
 }
 
-describe('bad input', () => {
+async function framedBy(gw: TestGateway): Promise<Record<string, number>> {
+  const metric = await gw.app.gateway.metrics.framedRequests.get();
+  return Object.fromEntries(metric.values.map((v) => [String(v.labels.thread), v.value]));
+}
+
+// Bodies are framed, parsed and validated on the main thread or by a framing worker thread
+// (every body, however small, with GATEWAY_WORKER_MIN_BODY_BYTES=0): the answers must not differ.
+describe.each<{ thread: string; env: Record<string, string> }>([
+  { thread: 'main', env: { GATEWAY_WORKERS: '0' } },
+  { thread: 'worker', env: { GATEWAY_WORKERS: '2', GATEWAY_WORKER_MIN_BODY_BYTES: '0' } },
+])('bad input, framed on the $thread thread', ({ thread, env }) => {
+  const prefix = unique(`it-bad-${thread}`);
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startGateway({
+      ...env,
+      GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`,
+      GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dead-letters`,
+      GATEWAY_MAX_LINE_BYTES: '200',
+      GATEWAY_MAX_BODY_BYTES: '4000',
+      GATEWAY_MAX_DECOMPRESSED_BYTES: '8000',
+      GATEWAY_MAX_EVENTS_PER_REQUEST: '30',
+      GATEWAY_UNKNOWN_STREAMS: 'reject',
+    }, {
+      streams: {
+        strict: {
+          schema: { type: 'object', required: ['level'], properties: { level: { enum: ['info', 'warn', 'error'] } } },
+          mappings: { properties: { level: { type: 'keyword' } } },
+        },
+        loose: {},
+        arrays: {},
+      },
+    });
+    await gw.app.gateway.warmFramingWorkers();
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await deleteIndices(es, `${prefix}-*`);
+  });
+
   it('accepts the valid events and reports each invalid one with its line number and reason', async () => {
     const res = await post(`${gw.url}/v1/events/strict?ack=indexed`, MIXED, NDJSON);
     expect(res.status, res.body).toBe(200);
@@ -120,5 +133,13 @@ describe('bad input', () => {
     expectProblem(await post(`${gw.url}/v1/events/loose`, '', NDJSON), 400, 'no-events');
     expectProblem(await post(`${gw.url}/v2/nothing`, '{}', JSON_CT), 404, 'not-found');
     expect(await countDocs(es, `${prefix}-loose-*`)).toBe(0);
+  });
+
+  it('framed every body that reached framing on the expected thread', async () => {
+    const counts = await framedBy(gw);
+    // 4 bodies fail while being read (streamed past the size limit, the gzip bomb, the two bad
+    // gzip bodies): the main thread frames as it reads and counts them; a worker never gets them.
+    expect(counts[thread]).toBe(thread === 'main' ? 12 : 8);
+    expect(counts[thread === 'main' ? 'worker' : 'main'] ?? 0).toBe(0);
   });
 });

@@ -1,0 +1,38 @@
+// Entry of a framing worker thread (see request-framing.ts): frames, parses, validates and
+// envelopes whole request bodies, and hands the events back packed for transfer.
+import { parentPort, workerData } from 'node:worker_threads';
+import { BodyError } from './body-decoder.ts';
+import { frameBody } from './frame-request.ts';
+import { packFrames, transferListOf } from './framed-transfer.ts';
+import { createStreamRegistry } from './stream-context.ts';
+import type { FramingTask, FramingWorkerData, FramingOutcome } from './request-framing.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('framing-worker.ts runs as a worker thread');
+const data = workerData as FramingWorkerData;
+// Ids and missing @timestamps use the request's acceptance time, sampled on the main thread.
+let taskNow = Date.now();
+const streams = createStreamRegistry(data.streams, () => taskNow);
+
+function frame(task: FramingTask): { outcome: FramingOutcome; transfer: ArrayBuffer[] } {
+  taskNow = task.now;
+  const ctx = streams.get(task.stream);
+  if (ctx === undefined) throw new Error(`stream ${task.stream} is not known to the framing worker`);
+  try {
+    const packed = packFrames(frameBody(task.format, Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), ctx, data.limits, task.idempotencyKey));
+    return { outcome: { packed }, transfer: transferListOf(packed) };
+  } catch (err) {
+    if (!(err instanceof BodyError)) throw err;
+    return { outcome: { bodyError: { status: err.status, slug: err.slug, title: err.title, detail: err.message, extensions: err.extensions } }, transfer: [] };
+  }
+}
+
+port.on('message', ({ id, task }: { id: number; task: FramingTask }) => {
+  try {
+    const { outcome, transfer } = frame(task);
+    port.postMessage({ id, result: outcome }, transfer);
+  } catch (err) {
+    port.postMessage({ id, error: (err as Error).message });
+  }
+});
+port.postMessage({ ready: true });

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { frameBody } from '../../src/ingest/frame-request.ts';
+import { packFrames, transferListOf, unpackFrames } from '../../src/ingest/framed-transfer.ts';
+import { createStreamRegistry } from '../../src/ingest/stream-context.ts';
+
+const limits = { maxDecompressedBytes: 1 << 20, maxLineBytes: 4096, maxEventsPerRequest: 1000, maxReportedErrors: 2 };
+const registry = createStreamRegistry(loadConfig({ GATEWAY_INDEX_PATTERN: 'ev-{stream}-{yyyy.MM.dd}' }), () => Date.UTC(2026, 10, 21, 12));
+const ctx = registry.get('app')!;
+
+describe('packed frames (worker → main thread hand-off)', () => {
+  it('unpack(pack(x)) gives back the same events, positions, ids, indices and errors', () => {
+    const body = Buffer.from([
+      '{"@timestamp":"2026-11-20T23:59:59Z","msg":"a"}',
+      '{"msg":"no time: gets one","event":{"id":"ünïcode-id-✓"}}',
+      'not json',
+      '{"@timestamp":"2026-11-21T00:00:00.000Z","msg":"b ✓"}',
+      '[1]',
+      '{"_id":"x"}',
+    ].join('\n'));
+    const framed = frameBody('ndjson', body, ctx, limits);
+    const packed = packFrames(framed);
+    expect(packed.indexNames).toEqual(['ev-app-2026.11.20', 'ev-app-2026.11.21']);
+    expect(transferListOf(packed).every((b) => b instanceof ArrayBuffer)).toBe(true);
+    const back = unpackFrames(packed);
+    expect(back.rejected).toBe(3);
+    expect(back.errors).toEqual(framed.errors);
+    expect(back.errors).toHaveLength(2); // maxReportedErrors
+    expect(back.events.map((e) => ({ ...e, event: { ...e.event, source: e.event.source.toString() } })))
+      .toEqual(framed.events.map((e) => ({ ...e, event: { ...e.event, source: e.event.source.toString() } })));
+    expect(back.events.map((e) => e.position)).toEqual([{ line: 1 }, { line: 2 }, { line: 4 }]);
+    expect(back.events[1]?.event.id).toBe('ünïcode-id-✓');
+  });
+
+  it('keeps JSON array element positions', () => {
+    const framed = frameBody('json', Buffer.from('[{"a":1}, 2, {"b":2}]'), ctx, limits);
+    const back = unpackFrames(packFrames(framed));
+    expect(back.events.map((e) => e.position)).toEqual([{ element: 0 }, { element: 2 }]);
+    expect(back.events.map((e) => JSON.parse(e.event.source.toString()))).toEqual(framed.events.map((e) => JSON.parse(e.event.source.toString())));
+  });
+
+  it('packs an empty request', () => {
+    const back = unpackFrames(packFrames({ events: [], rejected: 0, errors: [] }));
+    expect(back).toEqual({ events: [], rejected: 0, errors: [] });
+  });
+});
