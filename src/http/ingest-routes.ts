@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/config.ts';
 import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.ts';
 import { IntakeTimeoutError, type IntakeGate } from '../ingest/intake-gate.ts';
-import { bodyFormat, type FramedRequest } from '../ingest/frame-request.ts';
+import { bodyFormat, positionOf, type FramedRequest } from '../ingest/frame-request.ts';
 import type { RequestFraming } from '../ingest/request-framing.ts';
 import { WorkerFailedError } from '../pipeline/worker-pool.ts';
 import type { StreamRegistry } from '../ingest/stream-context.ts';
@@ -40,12 +40,11 @@ function countsOf(framed: FramedRequest) {
   return { accepted: framed.events.length, rejected: framed.rejected, errors: framed.errors };
 }
 
-function itemsOf(framed: FramedRequest, ids: PipelineEvent[], outcomes: (ItemOutcome | undefined)[]) {
-  return framed.events.map((f, i) => {
+function itemsOf(framed: FramedRequest, events: PipelineEvent[], outcomes: (ItemOutcome | undefined)[]) {
+  return events.map((e, i) => {
     const o = outcomes[i];
-    const e = ids[i] as PipelineEvent;
     return {
-      ...f.position,
+      ...positionOf(framed, i),
       _id: e.id,
       _index: e.index,
       result: o?.result ?? 'pending',
@@ -142,10 +141,10 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         tracker = ack === 'indexed' ? new AckTracker(framed.events.length) : undefined;
         const acceptedAt = deps.now();
         events = framed.events.map((f, i) => ({
-          id: f.event.id,
-          index: f.event.index,
+          id: f.id,
+          index: f.index,
           stream,
-          source: f.event.source,
+          source: f.source,
           acceptedAt,
           kind: 'event',
           attempts: 0,

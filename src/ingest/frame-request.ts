@@ -18,15 +18,22 @@ export interface EventError {
   detail: string;
 }
 
-export interface FramedEvent {
-  position: Position;
-  event: EnvelopedEvent;
-}
+/** What a position number means: an NDJSON line (1-based) or a JSON array element (0-based). */
+export type PositionKind = 'line' | 'element';
 
+/** The accepted events of a request, with their positions in it (same order), and the rest counted. */
 export interface FramedRequest {
-  events: FramedEvent[];
+  events: EnvelopedEvent[];
+  positionKind: PositionKind;
+  positions: ArrayLike<number>;
   rejected: number;
   errors: EventError[];
+}
+
+/** Where accepted event i was in the request. */
+export function positionOf(framed: FramedRequest, i: number): Position {
+  const at = framed.positions[i] as number;
+  return framed.positionKind === 'line' ? { line: at } : { element: at };
 }
 
 export interface FrameLimits {
@@ -45,10 +52,11 @@ export function bodyFormat(contentType: string | undefined): BodyFormat | undefi
 }
 
 class Collector {
-  readonly out: FramedRequest = { events: [], rejected: 0, errors: [] };
+  readonly out: FramedRequest & { positions: number[] };
   private readonly limits: FrameLimits;
-  constructor(limits: FrameLimits) {
+  constructor(limits: FrameLimits, positionKind: PositionKind) {
     this.limits = limits;
+    this.out = { events: [], positionKind, positions: [], rejected: 0, errors: [] };
   }
 
   add(position: Position, result: EnvelopeResult): void {
@@ -58,7 +66,8 @@ class Collector {
     if (result.ok) {
       // NDJSON lines are held to the limit by the framer; array elements only exist once parsed.
       if ('element' in position && result.event.source.length > this.limits.maxLineBytes) throw eventTooLarge(position, this.limits.maxLineBytes);
-      this.out.events.push({ position, event: result.event });
+      this.out.events.push(result.event);
+      this.out.positions.push('line' in position ? position.line : position.element);
       return;
     }
     this.out.rejected++;
@@ -83,7 +92,7 @@ export class NdjsonFraming {
   private readonly framer: NdjsonFramer;
 
   constructor(ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string) {
-    const collect = new Collector(limits);
+    const collect = new Collector(limits, 'line');
     this.collect = collect;
     this.framer = new NdjsonFramer(limits.maxLineBytes, (line, n) => {
       const position = { line: n };
@@ -118,7 +127,7 @@ export function frameJsonBytes(body: Buffer, ctx: StreamContext, limits: FrameLi
   } catch (err) {
     throw new BodyError(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${(err as Error).message}`);
   }
-  const collect = new Collector(limits);
+  const collect = new Collector(limits, 'element');
   const values = Array.isArray(doc) ? doc : [doc];
   values.forEach((value: unknown, i) => {
     const position = { element: i };

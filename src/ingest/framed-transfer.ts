@@ -3,11 +3,11 @@
 // string, index names as a table plus references. Structured clone of the per-event objects
 // (thousands of small objects per request) would cost the main thread more than the framing
 // it saved. Pure.
-import type { EventError, FramedEvent, FramedRequest } from './frame-request.ts';
+import type { EnvelopedEvent } from './envelope.ts';
+import type { EventError, FramedRequest, PositionKind } from './frame-request.ts';
 
 export interface PackedFrames {
-  /** 'line' (NDJSON) or 'element' (JSON array): what `positions` holds. */
-  positionKind: 'line' | 'element';
+  positionKind: PositionKind;
   positions: Int32Array;
   /** Every event's source bytes, back to back; event i is [sourceEnds[i-1], sourceEnds[i]). */
   sources: Uint8Array;
@@ -21,12 +21,9 @@ export interface PackedFrames {
   errors: EventError[];
 }
 
-/** Packs a framed request (all its events must have positions of one kind). */
+/** Packs a framed request. */
 export function packFrames(framed: FramedRequest): PackedFrames {
   const n = framed.events.length;
-  const first = framed.events[0];
-  const positionKind = first !== undefined && 'element' in first.position ? 'element' : 'line';
-  const positions = new Int32Array(n);
   const sourceEnds = new Uint32Array(n);
   const idEnds = new Uint32Array(n);
   const indexRefs = new Uint32Array(n);
@@ -35,30 +32,35 @@ export function packFrames(framed: FramedRequest): PackedFrames {
   const idParts: string[] = new Array<string>(n);
   let bytes = 0;
   let idChars = 0;
+  let lastIndex = '';
+  let lastRef = 0;
   for (let i = 0; i < n; i++) {
-    const { position, event } = framed.events[i] as FramedEvent;
-    positions[i] = 'line' in position ? position.line : position.element;
+    const event = framed.events[i] as EnvelopedEvent;
     bytes += event.source.length;
     sourceEnds[i] = bytes;
     idParts[i] = event.id;
     idChars += event.id.length;
     idEnds[i] = idChars;
-    let ref = indexRef.get(event.index);
-    if (ref === undefined) {
-      ref = indexNames.length;
-      indexNames.push(event.index);
-      indexRef.set(event.index, ref);
+    if (event.index !== lastIndex || i === 0) {
+      let ref = indexRef.get(event.index);
+      if (ref === undefined) {
+        ref = indexNames.length;
+        indexNames.push(event.index);
+        indexRef.set(event.index, ref);
+      }
+      lastIndex = event.index;
+      lastRef = ref;
     }
-    indexRefs[i] = ref;
+    indexRefs[i] = lastRef;
   }
   // A buffer of its own (never a slice of Node's shared pool), so it can be transferred.
   const sources = new Uint8Array(bytes);
   let at = 0;
-  for (const { event } of framed.events) {
+  for (const event of framed.events) {
     sources.set(event.source, at);
     at += event.source.length;
   }
-  return { positionKind, positions, sources, sourceEnds, ids: idParts.join(''), idEnds, indexNames, indexRefs, rejected: framed.rejected, errors: framed.errors };
+  return { positionKind: framed.positionKind, positions: Int32Array.from(framed.positions), sources, sourceEnds, ids: idParts.join(''), idEnds, indexNames, indexRefs, rejected: framed.rejected, errors: framed.errors };
 }
 
 /** The buffers to transfer with a packed request. */
@@ -70,23 +72,19 @@ export function transferListOf(p: PackedFrames): ArrayBuffer[] {
 export function unpackFrames(p: PackedFrames): FramedRequest {
   const n = p.positions.length;
   const all = Buffer.from(p.sources.buffer, p.sources.byteOffset, p.sources.byteLength);
-  const events: FramedEvent[] = new Array<FramedEvent>(n);
+  const events: EnvelopedEvent[] = new Array<EnvelopedEvent>(n);
   let sourceStart = 0;
   let idStart = 0;
   for (let i = 0; i < n; i++) {
     const sourceEnd = p.sourceEnds[i] as number;
     const idEnd = p.idEnds[i] as number;
-    const at = p.positions[i] as number;
     events[i] = {
-      position: p.positionKind === 'line' ? { line: at } : { element: at },
-      event: {
-        id: p.ids.slice(idStart, idEnd),
-        index: p.indexNames[p.indexRefs[i] as number] as string,
-        source: all.subarray(sourceStart, sourceEnd),
-      },
+      id: p.ids.slice(idStart, idEnd),
+      index: p.indexNames[p.indexRefs[i] as number] as string,
+      source: all.subarray(sourceStart, sourceEnd),
     };
     sourceStart = sourceEnd;
     idStart = idEnd;
   }
-  return { events, rejected: p.rejected, errors: p.errors };
+  return { events, positionKind: p.positionKind, positions: p.positions, rejected: p.rejected, errors: p.errors };
 }

@@ -85,8 +85,8 @@ export class WorkerPool<Task, Result> {
   async warm(): Promise<void> {
     if (this.closed || this.o.size <= 0) return;
     if (this.slots.length === 0) this.start();
-    this.armIdleTimer();
     await Promise.all(this.slots.map((s) => s.settledStart));
+    if (this.outstanding === 0) this.armIdleTimer();
   }
 
   /** Stops every worker; outstanding tasks fail. */
@@ -150,7 +150,11 @@ export class WorkerPool<Task, Result> {
 
   private armIdleTimer(): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => void this.stopAll(), this.o.idleMs);
+    this.idleTimer = setTimeout(() => {
+      // Start-up time is not idle time: a worker still starting gets its full idle period.
+      if (this.slots.some((s) => !s.ready)) this.armIdleTimer();
+      else if (this.outstanding === 0) void this.stopAll();
+    }, this.o.idleMs);
     this.idleTimer.unref();
   }
 

@@ -26,21 +26,22 @@ describe('packed frames (worker → main thread hand-off)', () => {
     expect(back.rejected).toBe(3);
     expect(back.errors).toEqual(framed.errors);
     expect(back.errors).toHaveLength(2); // maxReportedErrors
-    expect(back.events.map((e) => ({ ...e, event: { ...e.event, source: e.event.source.toString() } })))
-      .toEqual(framed.events.map((e) => ({ ...e, event: { ...e.event, source: e.event.source.toString() } })));
-    expect(back.events.map((e) => e.position)).toEqual([{ line: 1 }, { line: 2 }, { line: 4 }]);
-    expect(back.events[1]?.event.id).toBe('ünïcode-id-✓');
+    expect(back.events.map((e) => ({ ...e, source: e.source.toString() }))).toEqual(framed.events.map((e) => ({ ...e, source: e.source.toString() })));
+    expect(back.positionKind).toBe('line');
+    expect(Array.from(back.positions)).toEqual([1, 2, 4]);
+    expect(back.events[1]?.id).toBe('ünïcode-id-✓');
   });
 
   it('keeps JSON array element positions', () => {
     const framed = frameBody('json', Buffer.from('[{"a":1}, 2, {"b":2}]'), ctx, limits);
     const back = unpackFrames(packFrames(framed));
-    expect(back.events.map((e) => e.position)).toEqual([{ element: 0 }, { element: 2 }]);
-    expect(back.events.map((e) => JSON.parse(e.event.source.toString()))).toEqual(framed.events.map((e) => JSON.parse(e.event.source.toString())));
+    expect(back.positionKind).toBe('element');
+    expect(Array.from(back.positions)).toEqual([0, 2]);
+    expect(back.events.map((e) => JSON.parse(e.source.toString()))).toEqual(framed.events.map((e) => JSON.parse(e.source.toString())));
   });
 
   it('packs an empty request', () => {
-    const back = unpackFrames(packFrames({ events: [], rejected: 0, errors: [] }));
-    expect(back).toEqual({ events: [], rejected: 0, errors: [] });
+    const back = unpackFrames(packFrames({ events: [], positionKind: 'line', positions: [], rejected: 0, errors: [] }));
+    expect(back).toEqual({ events: [], positionKind: 'line', positions: new Int32Array(0), rejected: 0, errors: [] });
   });
 });
