@@ -60,9 +60,7 @@ class Collector {
   }
 
   add(position: Position, result: EnvelopeResult): void {
-    if (this.out.events.length + this.out.rejected >= this.limits.maxEventsPerRequest) {
-      throw new BodyError(413, 'too-many-events', 'Too many events', `a request may carry at most ${this.limits.maxEventsPerRequest} events`);
-    }
+    if (this.out.events.length + this.out.rejected >= this.limits.maxEventsPerRequest) throw tooManyEvents(this.limits);
     if (result.ok) {
       // NDJSON lines are held to the limit by the framer; array elements only exist once parsed.
       if ('element' in position && result.event.source.length > this.limits.maxLineBytes) throw eventTooLarge(position, this.limits.maxLineBytes);
@@ -73,6 +71,10 @@ class Collector {
     this.out.rejected++;
     if (this.out.errors.length < this.limits.maxReportedErrors) this.out.errors.push({ ...position, code: result.code, detail: result.detail });
   }
+}
+
+export function tooManyEvents(limits: FrameLimits): BodyError {
+  return new BodyError(413, 'too-many-events', 'Too many events', `a request may carry at most ${limits.maxEventsPerRequest} events`);
 }
 
 function eventTooLarge(position: Position, limit: number): BodyError {
@@ -91,13 +93,13 @@ export class NdjsonFraming {
   private readonly collect: Collector;
   private readonly framer: NdjsonFramer;
 
-  constructor(ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string) {
+  constructor(ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string, firstLine = 1) {
     const collect = new Collector(limits, 'line');
     this.collect = collect;
     this.framer = new NdjsonFramer(limits.maxLineBytes, (line, n) => {
       const position = { line: n };
       collect.add(position, envelopeLine(line, ctx, idFor(idempotencyKey, position)));
-    });
+    }, firstLine);
   }
 
   push(chunk: Buffer): void {
@@ -136,10 +138,13 @@ export function frameJsonBytes(body: Buffer, ctx: StreamContext, limits: FrameLi
   return collect.out;
 }
 
-/** Frames a whole body of either format at once (what a framing worker does). */
-export function frameBody(format: BodyFormat, body: Buffer, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): FramedRequest {
+/**
+ * Frames a whole body of either format at once (what a framing worker does). An NDJSON body may
+ * be one part of a larger one, cut after a newline, whose first line is `firstLine`.
+ */
+export function frameBody(format: BodyFormat, body: Buffer, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string, firstLine = 1): FramedRequest {
   if (format === 'json') return frameJsonBytes(body, ctx, limits, idempotencyKey);
-  const framing = new NdjsonFraming(ctx, limits, idempotencyKey);
+  const framing = new NdjsonFraming(ctx, limits, idempotencyKey, firstLine);
   framing.push(body);
   return framing.end();
 }

@@ -5,7 +5,7 @@ import { BodyError } from './body-decoder.ts';
 import { frameBody } from './frame-request.ts';
 import { packFrames, transferListOf } from './framed-transfer.ts';
 import { createStreamRegistry } from './stream-context.ts';
-import type { FramingTask, FramingWorkerData, FramingOutcome } from './request-framing.ts';
+import { wireError, type FramingTask, type FramingWorkerData, type FramingOutcome } from './request-framing.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('framing-worker.ts runs as a worker thread');
@@ -19,11 +19,11 @@ function frame(task: FramingTask): { outcome: FramingOutcome; transfer: ArrayBuf
   const ctx = streams.get(task.stream);
   if (ctx === undefined) throw new Error(`stream ${task.stream} is not known to the framing worker`);
   try {
-    const packed = packFrames(frameBody(task.format, Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), ctx, data.limits, task.idempotencyKey));
+    const packed = packFrames(frameBody(task.format, Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), ctx, data.limits, task.idempotencyKey, task.firstLine));
     return { outcome: { packed }, transfer: transferListOf(packed) };
   } catch (err) {
     if (!(err instanceof BodyError)) throw err;
-    return { outcome: { bodyError: { status: err.status, slug: err.slug, title: err.title, detail: err.message, extensions: err.extensions } }, transfer: [] };
+    return { outcome: wireError(err), transfer: [] };
   }
 }
 

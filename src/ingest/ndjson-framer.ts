@@ -32,11 +32,13 @@ export class NdjsonFramer {
   private readonly onLine: LineHandler;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private lineNumber = 1;
+  private lineNumber: number;
 
-  constructor(maxLineBytes: number, onLine: LineHandler) {
+  /** @param firstLine  the number of the first line fed (1 unless framing the later part of a body) */
+  constructor(maxLineBytes: number, onLine: LineHandler, firstLine = 1) {
     this.maxLineBytes = maxLineBytes;
     this.onLine = onLine;
+    this.lineNumber = firstLine;
   }
 
   /** Feeds one chunk; calls onLine for every complete line in it. */
@@ -83,4 +85,31 @@ export class NdjsonFramer {
     if (line.length === 0 || isBlank(line)) return;
     this.onLine(line, n);
   }
+}
+
+/** One piece of an NDJSON body cut by splitAtNewlines: bytes [start, end), first line number. */
+export interface NdjsonPart {
+  start: number;
+  end: number;
+  firstLine: number;
+}
+
+/**
+ * Cuts an NDJSON body into at most `parts` pieces of about equal size, each cut just after a
+ * newline, so each piece frames on its own; every piece knows the number of its first line.
+ * Pure.
+ */
+export function splitAtNewlines(body: Uint8Array, parts: number): NdjsonPart[] {
+  const out: NdjsonPart[] = [];
+  let start = 0;
+  let firstLine = 1;
+  for (let k = parts; k > 1 && start < body.length; k--) {
+    const nl = body.indexOf(LF, start + Math.floor((body.length - start) / k));
+    if (nl === -1 || nl + 1 >= body.length) break;
+    out.push({ start, end: nl + 1, firstLine });
+    for (let i = body.indexOf(LF, start); i !== -1 && i <= nl; i = body.indexOf(LF, i + 1)) firstLine++;
+    start = nl + 1;
+  }
+  out.push({ start, end: body.length, firstLine });
+  return out;
 }

@@ -59,6 +59,20 @@ export class WorkerPool<Task, Result> {
     return this.slots.length;
   }
 
+  /** Workers ready for tasks. */
+  get ready(): number {
+    let n = 0;
+    for (const s of this.slots) if (s.ready) n++;
+    return n;
+  }
+
+  /** Starts the workers if none run (they take a moment to be ready). */
+  ensureStarted(): void {
+    if (this.closed || this.o.size <= 0 || this.slots.length > 0) return;
+    this.start();
+    this.armIdleTimer();
+  }
+
   /** Runs the task on a ready worker; undefined when none is ready yet (workers are starting). */
   run(task: Task, transfer: readonly ArrayBuffer[] = []): Promise<Result> | undefined {
     if (this.closed || this.o.size <= 0) return undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineTooLargeError, NdjsonFramer } from '../../src/ingest/ndjson-framer.ts';
+import { LineTooLargeError, NdjsonFramer, splitAtNewlines } from '../../src/ingest/ndjson-framer.ts';
 
 function frame(chunks: (string | Buffer)[], maxLineBytes = 1024): [string, number][] {
   const out: [string, number][] = [];
@@ -68,5 +68,37 @@ describe('NdjsonFramer', () => {
 
   it('fails on an oversized last line without newline', () => {
     expect(() => frame(['x'.repeat(12)], 10)).toThrow(LineTooLargeError);
+  });
+});
+
+describe('splitAtNewlines (an NDJSON body cut for parallel framing)', () => {
+  const check = (text: string, parts: number) => {
+    const body = Buffer.from(text);
+    const pieces = splitAtNewlines(body, parts);
+    expect(pieces.length).toBeGreaterThanOrEqual(1);
+    expect(pieces.length).toBeLessThanOrEqual(Math.max(1, parts));
+    expect(Buffer.concat(pieces.map((p) => body.subarray(p.start, p.end))).equals(body)).toBe(true);
+    pieces.forEach((p, i) => {
+      expect(p.end).toBeGreaterThan(p.start - (body.length === 0 ? 1 : 0));
+      if (i < pieces.length - 1) expect(body[p.end - 1]).toBe(0x0a);
+      expect(p.firstLine).toBe(1 + body.subarray(0, p.start).toString().split('\n').length - 1);
+    });
+    return pieces;
+  };
+
+  it('cuts after newlines into about equal parts, each knowing its first line number', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `{"n":${i}}`).join('\n');
+    const pieces = check(`${lines}\n`, 4);
+    expect(pieces).toHaveLength(4);
+    expect(pieces.map((p) => p.firstLine)).toEqual([1, 27, 52, 77]); // each cut after the line holding the quarter mark
+    check(lines, 3);
+    check(`${lines}\r\n\r\n  \n`, 7);
+  });
+
+  it('gives fewer parts when there are fewer lines, and one part for one line or an empty body', () => {
+    expect(check('{"a":1}\n{"b":2}\n', 8).length).toBeLessThanOrEqual(2);
+    expect(check('{"a":1}', 4)).toEqual([{ start: 0, end: 7, firstLine: 1 }]);
+    expect(check('', 2)).toEqual([{ start: 0, end: 0, firstLine: 1 }]);
+    expect(check('\n\n\n\n', 2).map((p) => p.firstLine)).toEqual([1, 4]);
   });
 });
