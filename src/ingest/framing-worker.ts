@@ -19,7 +19,8 @@ function frame(task: FramingTask): { outcome: FramingOutcome; transfer: ArrayBuf
   const ctx = streams.get(task.stream);
   if (ctx === undefined) throw new Error(`stream ${task.stream} is not known to the framing worker`);
   try {
-    const packed = packFrames(frameBody(task.format, Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), ctx, data.limits, task.idempotencyKey, task.firstLine));
+    const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
+    const packed = packFrames(frameBody(task.format, body, ctx, data.limits, task.idempotencyKey, task.firstLine), task.body);
     return { outcome: { packed }, transfer: transferListOf(packed) };
   } catch (err) {
     if (!(err instanceof BodyError)) throw err;

@@ -99,7 +99,7 @@ export interface NdjsonPart {
  * newline, so each piece frames on its own; every piece knows the number of its first line.
  * Pure.
  */
-export function splitAtNewlines(body: Uint8Array, parts: number): NdjsonPart[] {
+export function splitAtNewlines(body: { readonly length: number; indexOf(byte: number, from: number): number }, parts: number): NdjsonPart[] {
   const out: NdjsonPart[] = [];
   let start = 0;
   let firstLine = 1;

@@ -12,6 +12,7 @@ import { WorkerPool } from '../pipeline/worker-pool.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { BodyError } from './body-decoder.ts';
 import { frameBody, frameJson, frameNdjson, tooManyEvents, type BodyFormat, type EventError, type FramedRequest } from './frame-request.ts';
+import { ByteChunks } from './byte-chunks.ts';
 import { splitAtNewlines } from './ndjson-framer.ts';
 import { unpackFrames, type PackedFrames } from './framed-transfer.ts';
 import type { StreamContext, StreamRegistryConfig } from './stream-context.ts';
@@ -122,18 +123,9 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
   return {
     async frame(format, chunks, ctx, key) {
       const read: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of chunks) {
-        read.push(chunk);
-        total += chunk.length;
-      }
-      // A buffer of its own (not a slice of Node's shared pool), so it can be transferred.
-      const body = new Uint8Array(total);
-      let at = 0;
-      for (const chunk of read) {
-        body.set(chunk, at);
-        at += chunk.length;
-      }
+      for await (const chunk of chunks) read.push(chunk);
+      const body = new ByteChunks(read);
+      const total = body.length;
       // A large NDJSON body is cut into one part per ready worker, so its framing runs in
       // parallel too (lower latency per request, not only more requests at once).
       const ready = total < minWorkerBytes ? 0 : pool.ready;
@@ -141,12 +133,13 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
       if (parts === 0) {
         if (total >= minWorkerBytes) pool.ensureStarted(); // for the requests after this one
         metrics.framedRequests.inc({ thread: 'main' });
-        return frameBody(format, Buffer.from(body.buffer, 0, total), ctx, limits, key);
+        return frameBody(format, read.length === 1 ? read[0] as Buffer : Buffer.concat(read, total), ctx, limits, key);
       }
       metrics.framedRequests.inc({ thread: 'worker' });
       const acceptedAt = now();
       const tasks = (parts === 1 ? [{ start: 0, end: total, firstLine: 1 }] : splitAtNewlines(body, parts)).map((part) => {
-        const bytes = parts === 1 ? body : body.slice(part.start, part.end);
+        // Each part in a buffer of its own (not a slice of Node's shared pool): it is transferred.
+        const bytes = body.copy(part.start, part.end);
         const task: FramingTask = { format, stream: ctx.stream, body: bytes, firstLine: part.firstLine, idempotencyKey: key, now: acceptedAt };
         return pool.run(task, [bytes.buffer]) ?? Promise.resolve(frameOnMainThread(task, ctx));
       });

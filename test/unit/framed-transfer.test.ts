@@ -19,7 +19,9 @@ describe('packed frames (worker → main thread hand-off)', () => {
       '{"_id":"x"}',
     ].join('\n'));
     const framed = frameBody('ndjson', body, ctx, limits);
-    const packed = packFrames(framed);
+    const packed = packFrames(framed, body);
+    // Unchanged lines stay in the body; only the event given an @timestamp is copied out.
+    expect(packed.extra.length).toBe(framed.events[1]!.source.length);
     expect(packed.indexNames).toEqual(['ev-app-2026.11.20', 'ev-app-2026.11.21']);
     expect(transferListOf(packed).every((b) => b instanceof ArrayBuffer)).toBe(true);
     const back = unpackFrames(packed);
@@ -33,15 +35,16 @@ describe('packed frames (worker → main thread hand-off)', () => {
   });
 
   it('keeps JSON array element positions', () => {
-    const framed = frameBody('json', Buffer.from('[{"a":1}, 2, {"b":2}]'), ctx, limits);
-    const back = unpackFrames(packFrames(framed));
+    const body = Buffer.from('[{"a":1}, 2, {"b":2}]');
+    const framed = frameBody('json', body, ctx, limits);
+    const back = unpackFrames(packFrames(framed, body));
     expect(back.positionKind).toBe('element');
     expect(Array.from(back.positions)).toEqual([0, 2]);
     expect(back.events.map((e) => JSON.parse(e.source.toString()))).toEqual(framed.events.map((e) => JSON.parse(e.source.toString())));
   });
 
   it('packs an empty request', () => {
-    const back = unpackFrames(packFrames({ events: [], positionKind: 'line', positions: [], rejected: 0, errors: [] }));
+    const back = unpackFrames(packFrames({ events: [], positionKind: 'line', positions: [], rejected: 0, errors: [] }, new Uint8Array(0)));
     expect(back).toEqual({ events: [], positionKind: 'line', positions: new Int32Array(0), rejected: 0, errors: [] });
   });
 });
