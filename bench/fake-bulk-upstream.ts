@@ -2,7 +2,8 @@
 // stands in for Elasticsearch's `_bulk` endpoint and answers success at once, so the benchmark
 // measures the gateway's own cost. It reads the body, counts the `create` actions (every other
 // NDJSON line) and answers {"errors":false,"items":[{"create":{"status":201}},...]} with one item
-// per action — the shape the gateway asks for with filter_path. It indexes nothing.
+// per action — byte for byte what Elasticsearch 8.19 answers the gateway's filter_path (no "took").
+// It indexes nothing.
 //
 //   node bench/fake-bulk-upstream.ts <port>      prints {"port":N} when listening
 //   GET /_fake/stats                             {"requests":N,"docs":N,"badActions":N}
@@ -17,7 +18,7 @@ const stats = { requests: 0, docs: 0, badActions: 0 };
 function reply(actions: number): Buffer {
   let body = replies.get(actions);
   if (body === undefined) {
-    body = Buffer.from(`{"took":0,"errors":false,"items":[${new Array(actions).fill('{"create":{"status":201}}').join(',')}]}`);
+    body = Buffer.from(`{"errors":false,"items":[${new Array(actions).fill('{"create":{"status":201}}').join(',')}]}`);
     if (replies.size < 1000) replies.set(actions, body);
   }
   return body;

@@ -14,10 +14,36 @@
 // right after `JSON.parse`), so the two parse at the same speed; the 4.5% of the profile under
 // secure-json-parse was `JSON.parse` itself. Being explicit keeps it so if a client upgrade
 // turned the scan on.
+//
+// What does cost is the parse: ~0.9 ms for a 5,000-item response, ~0.19 us per event. Nearly
+// every bulk response is the one shape "all created" (the bulk sink's filter_path leaves only
+// statuses, and every action is a create), so that shape is recognised by one string
+// comparison (~10 us) and answered with the value JSON.parse would have built — its items
+// share one frozen object. Anything else is parsed.
 import { errors, Serializer } from '@elastic/elasticsearch';
+
+const ALL_CREATED_HEAD = '{"errors":false,"items":[';
+const CREATED_ITEM = '{"create":{"status":201}}';
+const CREATED: { readonly create: { readonly status: 201 } } = Object.freeze({ create: Object.freeze({ status: 201 }) });
+
+/** `CREATED_ITEM,` repeated, grown to the longest all-created response seen; sliced, never copied. */
+let createdItems = '';
+
+/** The items of `{"errors":false,"items":[<CREATED_ITEM>,…]}` if `json` is exactly that, else undefined. */
+export function allCreatedItems(json: string): (typeof CREATED)[] | undefined {
+  if (!json.startsWith(ALL_CREATED_HEAD) || !json.endsWith(']}')) return undefined;
+  const itemsLength = json.length - ALL_CREATED_HEAD.length - 2;
+  const n = (itemsLength + 1) / (CREATED_ITEM.length + 1);
+  if (!Number.isInteger(n) || n < 1) return undefined;
+  if (createdItems.length < itemsLength) createdItems = `${CREATED_ITEM},`.repeat(n);
+  if (json.slice(ALL_CREATED_HEAD.length, ALL_CREATED_HEAD.length + itemsLength) !== createdItems.slice(0, itemsLength)) return undefined;
+  return new Array<typeof CREATED>(n).fill(CREATED);
+}
 
 export class PlainJsonSerializer extends Serializer {
   override deserialize<T = unknown>(json: string): T {
+    const created = allCreatedItems(json);
+    if (created !== undefined) return { errors: false, items: created } as T;
     try {
       return JSON.parse(json) as T;
     } catch (err) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errors } from '@elastic/elasticsearch';
 import { createEsClient } from '../../src/sink/es-client.ts';
-import { PlainJsonSerializer } from '../../src/sink/es-serializer.ts';
+import { allCreatedItems, PlainJsonSerializer } from '../../src/sink/es-serializer.ts';
 
 describe('ES client', () => {
   it('does not deep-copy a failed bulk body when it redacts the error (that once exhausted the heap)', async () => {
@@ -29,5 +29,32 @@ describe('ES client', () => {
     expect(Object.hasOwn(poisoned, '__proto__')).toBe(true);
     expect(() => client.serializer.deserialize('{"errors":')).toThrow(errors.DeserializationError);
     void client.close();
+  });
+
+  it('answers the all-created bulk response without parsing it, with the value JSON.parse gives', () => {
+    const serializer = new PlainJsonSerializer();
+    const created = '{"create":{"status":201}}';
+    const response = (items: string[]) => `{"errors":false,"items":[${items.join(',')}]}`;
+    for (const n of [5000, 1, 2, 7, 5000, 3]) {
+      const json = response(new Array<string>(n).fill(created));
+      expect(allCreatedItems(json)).toHaveLength(n);
+      expect(serializer.deserialize(json)).toEqual(JSON.parse(json));
+    }
+    // Anything else is parsed: one other status, another action, spacing, no items, errors (the
+    // unclosed one is not JSON at all).
+    const many = new Array<string>(100).fill(created);
+    const nearMisses = [
+      response(many.map((item, i) => (i === 57 ? '{"create":{"status":409}}' : item))),
+      response(many.map((item, i) => (i === 99 ? '{"index":{"status":201}}' : item))),
+      response(many).replace('},{', '}, {'),
+      `${response(many)} `,
+      response([]),
+      '{"errors":false,"items":[{"create":{"status":201}},{"create":{"status":201}}]',
+      response(many).replace('false', 'true'),
+    ];
+    for (const json of nearMisses) {
+      expect(allCreatedItems(json)).toBeUndefined();
+      if (json.endsWith('}')) expect(serializer.deserialize(json)).toEqual(JSON.parse(json));
+    }
   });
 });
