@@ -167,16 +167,20 @@ export class Dispatcher {
     const retry: PipelineEvent[] = [];
     let maxAttempts = 0;
     let overloaded = false;
+    let duplicates = 0;
+    // Items per status, counted here and added to the metric once per status per batch: a
+    // labelled inc() per item cost ~0.11 µs (prom-client hashes the labels each time).
+    const perStatus = new Map<number, number>();
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i] as PipelineEvent;
       const v = verdicts[i] as ItemVerdict;
-      metrics.bulkItems.inc({ status: String(v.status) });
+      perStatus.set(v.status, (perStatus.get(v.status) ?? 0) + 1);
       switch (v.kind) {
         case 'created':
           this.complete(e, { result: 'created', status: v.status });
           break;
         case 'duplicate':
-          metrics.duplicates.inc();
+          duplicates++;
           this.complete(e, { result: 'duplicate', status: 409 });
           break;
         case 'retry':
@@ -194,6 +198,8 @@ export class Dispatcher {
           break;
       }
     }
+    for (const [status, n] of perStatus) metrics.bulkItems.inc({ status: String(status) }, n);
+    if (duplicates > 0) metrics.duplicates.inc(duplicates);
     if (retry.length > 0) {
       if (overloaded) this.d.onOverload();
       metrics.retries.inc({ kind: 'item' }, retry.length);
