@@ -8,6 +8,7 @@ export interface Metrics {
   queueBytes: Gauge;
   queueEvents: Gauge;
   bulkInFlight: Gauge;
+  bulkConcurrencyLimit: Gauge;
   batchDocs: Histogram;
   batchBytes: Histogram;
   bulkLatency: Histogram<'outcome'>;
@@ -42,6 +43,7 @@ export function createMetrics(): Metrics {
     queueBytes: new Gauge({ name: 'es_gateway_queue_bytes', help: 'Bytes of accepted events not yet indexed (queued, in flight or waiting to retry).', registers: r }),
     queueEvents: new Gauge({ name: 'es_gateway_queue_events', help: 'Accepted events not yet indexed.', registers: r }),
     bulkInFlight: new Gauge({ name: 'es_gateway_bulk_in_flight_requests', help: 'Bulk requests in flight.', registers: r }),
+    bulkConcurrencyLimit: new Gauge({ name: 'es_gateway_bulk_concurrency_limit', help: 'Bulk requests allowed in flight now: adapted between 1 and GATEWAY_MAX_IN_FLIGHT (halved on 429s and failed requests, +1 per window of successes).', registers: r }),
     batchDocs: new Histogram({ name: 'es_gateway_batch_docs', help: 'Documents per bulk request.', buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000], registers: r }),
     batchBytes: new Histogram({ name: 'es_gateway_batch_bytes', help: 'Bytes per bulk request.', buckets: [1024, 16384, 65536, 262144, 1048576, 2097152, 5242880, 10485760], registers: r }),
     bulkLatency: new Histogram({ name: 'es_gateway_bulk_duration_seconds', help: 'Bulk request latency, by outcome (ok, error).', labelNames: ['outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r }),
