@@ -9,6 +9,8 @@
 //   GET /_fake/stats                             {"requests":N,"docs":N,"badActions":N}
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 
 const LF = 0x0a;
 const CREATE = Buffer.from('{"create"');
@@ -40,7 +42,9 @@ const server = http.createServer((req, res) => {
   let lines = 0;
   let atLineStart = true;
   let bad = 0;
-  req.on('data', (chunk: Buffer) => {
+  // ES_COMPRESSION=gzip: the body comes gzipped, as Elasticsearch would take it.
+  const body: Readable = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
+  body.on('data', (chunk: Buffer) => {
     for (let i = 0; i < chunk.length; i++) {
       if (atLineStart && (lines & 1) === 0) {
         // An action line: check it is a create (the first bytes only, cheaply).
@@ -53,7 +57,7 @@ const server = http.createServer((req, res) => {
       i = nl;
     }
   });
-  req.on('end', () => {
+  body.on('end', () => {
     const actions = lines >> 1;
     stats.requests++;
     stats.docs += actions;

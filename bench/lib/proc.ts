@@ -152,6 +152,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
     ES_URL: opts.esUrl,
     // A spool folder of its own (the default, .spool, is relative to the working directory).
     GATEWAY_SPOOL_DIR: path.join(opts.tmpDir, `spool-${port}`),
+    // ES_COMPRESSION=gzip node bench/run.ts … measures the gateway with gzip to Elasticsearch.
+    ...(process.env.ES_COMPRESSION === undefined ? {} : { ES_COMPRESSION: process.env.ES_COMPRESSION }),
     ...opts.env,
   };
   if (opts.streams !== undefined) {

@@ -25,6 +25,7 @@ export const SETTINGS = [
   { env: 'ES_USERNAME', type: 'string', default: undefined, description: 'Basic-auth user for Elasticsearch (with ES_PASSWORD).' },
   { env: 'ES_PASSWORD', type: 'string', default: undefined, secret: true, description: 'Basic-auth password for Elasticsearch.' },
   { env: 'ES_API_KEY', type: 'string', default: undefined, secret: true, description: 'Elasticsearch API key (base64 `id:key`); wins over basic auth.' },
+  { env: 'ES_COMPRESSION', type: 'enum', default: 'none', values: ['none', 'gzip'], description: '`gzip`: bulk request bodies are gzipped (level 1) before they go to Elasticsearch — for a network that is slower than the CPU; costs the gateway CPU per event (see bench/README.md). `none`: sent as they are (loopback, LAN).' },
   { env: 'ES_REQUEST_TIMEOUT_MS', type: 'int', default: '30000', min: 100, description: 'Timeout of one request to Elasticsearch; a timed-out bulk is retried.' },
   { env: 'GATEWAY_CONFIG_FILE', type: 'string', default: undefined, description: 'Optional JSON file with per-stream index patterns, schemas, mappings and settings (see "Streams").' },
   { env: 'GATEWAY_UNKNOWN_STREAMS', type: 'enum', default: 'accept', values: ['accept', 'reject'], description: '`accept`: a stream not in the config file is indexed with GATEWAY_INDEX_PATTERN and no schema; `reject`: 404.' },

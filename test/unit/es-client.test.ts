@@ -6,7 +6,7 @@ import { allCreatedItems, PlainJsonSerializer } from '../../src/sink/es-serializ
 describe('ES client', () => {
   it('does not deep-copy a failed bulk body when it redacts the error (that once exhausted the heap)', async () => {
     // Port 1 on loopback: connection refused at once, no Elasticsearch needed.
-    const client = createEsClient({ url: 'http://127.0.0.1:1', username: 'u', password: 'secret', apiKey: undefined, requestTimeoutMs: 2000 }, 1);
+    const client = createEsClient({ url: 'http://127.0.0.1:1', username: 'u', password: 'secret', apiKey: undefined, requestTimeoutMs: 2000, compression: 'none' }, 1);
     const body = Buffer.alloc(8 * 1024, 0x7b);
     const err = await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body }).catch((e: unknown) => e) as {
       meta: { meta: { request: { params: { body: unknown; headers?: unknown } } } };
@@ -18,7 +18,7 @@ describe('ES client', () => {
   });
 
   it('reads responses with plain JSON.parse', () => {
-    const client = createEsClient({ url: 'http://127.0.0.1:1', username: undefined, password: undefined, apiKey: undefined, requestTimeoutMs: 2000 }, 1);
+    const client = createEsClient({ url: 'http://127.0.0.1:1', username: undefined, password: undefined, apiKey: undefined, requestTimeoutMs: 2000, compression: 'none' }, 1);
     expect(client.serializer).toBeInstanceOf(PlainJsonSerializer);
     const json = '{"errors":true,"items":[{"create":{"status":201}},{"create":{"status":429,"error":{"type":"es_rejected_execution_exception","reason":"r"}}}]}';
     expect(client.serializer.deserialize(json)).toEqual(JSON.parse(json));
