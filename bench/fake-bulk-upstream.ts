@@ -2,12 +2,15 @@
 // stands in for Elasticsearch's `_bulk` endpoint and answers success at once, so the benchmark
 // measures the gateway's own cost. It reads the body, counts the `create` actions (every other
 // NDJSON line) and answers {"errors":false,"items":[{"create":{"status":201}},...]} with one item
-// per action — the shape the gateway asks for with filter_path. It indexes nothing.
+// per action — byte for byte what Elasticsearch 8.19 answers the gateway's filter_path (no "took").
+// It indexes nothing.
 //
 //   node bench/fake-bulk-upstream.ts <port>      prints {"port":N} when listening
 //   GET /_fake/stats                             {"requests":N,"docs":N,"badActions":N}
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 
 const LF = 0x0a;
 const CREATE = Buffer.from('{"create"');
@@ -17,7 +20,7 @@ const stats = { requests: 0, docs: 0, badActions: 0 };
 function reply(actions: number): Buffer {
   let body = replies.get(actions);
   if (body === undefined) {
-    body = Buffer.from(`{"took":0,"errors":false,"items":[${new Array(actions).fill('{"create":{"status":201}}').join(',')}]}`);
+    body = Buffer.from(`{"errors":false,"items":[${new Array(actions).fill('{"create":{"status":201}}').join(',')}]}`);
     if (replies.size < 1000) replies.set(actions, body);
   }
   return body;
@@ -39,7 +42,9 @@ const server = http.createServer((req, res) => {
   let lines = 0;
   let atLineStart = true;
   let bad = 0;
-  req.on('data', (chunk: Buffer) => {
+  // ES_COMPRESSION=gzip: the body comes gzipped, as Elasticsearch would take it.
+  const body: Readable = req.headers['content-encoding'] === 'gzip' ? req.pipe(createGunzip()) : req;
+  body.on('data', (chunk: Buffer) => {
     for (let i = 0; i < chunk.length; i++) {
       if (atLineStart && (lines & 1) === 0) {
         // An action line: check it is a create (the first bytes only, cheaply).
@@ -52,7 +57,7 @@ const server = http.createServer((req, res) => {
       i = nl;
     }
   });
-  req.on('end', () => {
+  body.on('end', () => {
     const actions = lines >> 1;
     stats.requests++;
     stats.docs += actions;

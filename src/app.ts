@@ -64,7 +64,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   const templates = config.installTemplates
     ? installTemplatesWithRetry(client, indexTemplates(config), (err) => app.log.warn({ err: err.message }, 'installing index templates failed; retrying'))
     : undefined;
-  const bulkSink = createBulkSink(client);
+  const bulkSink = createBulkSink(client, { compression: config.elasticsearch.compression, onSending: (bytes) => metrics.bulkSentBytes.inc(bytes) });
   const gated: BulkSink = templates === undefined ? bulkSink : gateUntilInstalled(bulkSink, templates, config.elasticsearch.requestTimeoutMs);
   const breaker = guardSink(gated, () => pingElasticsearch(client), config.breaker);
   const opened = config.spool === undefined ? undefined : await openSpoolPort(config.spool, app.log);

@@ -10,6 +10,8 @@ export interface ElasticsearchConfig {
   password: string | undefined;
   apiKey: string | undefined;
   requestTimeoutMs: number;
+  /** Bulk bodies gzipped on the way to Elasticsearch. */
+  compression: 'none' | 'gzip';
 }
 
 export interface IngestLimits {
@@ -158,6 +160,7 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
       password: opt('ES_PASSWORD'),
       apiKey: opt('ES_API_KEY'),
       requestTimeoutMs: int('ES_REQUEST_TIMEOUT_MS'),
+      compression: str('ES_COMPRESSION') as 'none' | 'gzip',
     },
     unknownStreams: str('GATEWAY_UNKNOWN_STREAMS') as 'accept' | 'reject',
     defaultIndexPattern: str('GATEWAY_INDEX_PATTERN'),

@@ -1,5 +1,5 @@
-// Sends batches cut from the queue to the bulk sink, at most `maxInFlight` at a time, and acts
-// on every item's verdict: done, duplicate (counted), retry later (backoff), or dead letter.
+// Sends batches cut from the queue to the bulk sink, at most the adaptive concurrency limit
+// (1..`maxInFlight`, see concurrency-limit.ts) at a time, and acts on every item's verdict: done, duplicate (counted), retry later (backoff), or dead letter.
 // A failed bulk request (Elasticsearch unreachable, timeout, 5xx) puts its whole batch back
 // after a backoff; those events stay held until Elasticsearch takes them.
 import type { FastifyBaseLogger } from 'fastify';
@@ -11,6 +11,7 @@ import type { ItemVerdict } from '../sink/bulk-response.ts';
 import { deadLetterEvent } from '../sink/dead-letter.ts';
 import { backoffDelay } from '../sink/retry-policy.ts';
 import { cutBatch, msUntilBatchDue } from './batcher.ts';
+import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { eventMemory, type ItemError, type ItemOutcome, type PipelineEvent } from './event.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { MemoryBudget } from './memory-budget.ts';
@@ -41,9 +42,11 @@ export class Dispatcher {
   private readonly retryTimers = new Map<NodeJS.Timeout, PipelineEvent[]>();
   private readonly inFlightBatches = new Set<PipelineEvent[]>();
   private idleWaiters: (() => void)[] = [];
+  private readonly limit: ConcurrencyLimit;
 
   constructor(deps: DispatcherDeps) {
     this.d = deps;
+    this.limit = new ConcurrencyLimit(deps.config.maxInFlight);
   }
 
   /** Adds events (their bytes already reserved) and sends what is due. */
@@ -114,7 +117,7 @@ export class Dispatcher {
     if (!this.d.sendAllowed() && this.d.park !== undefined && queue.length > 0) {
       this.d.park(queue.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
     }
-    while (this.inFlight < config.maxInFlight && this.d.sendAllowed()) {
+    while (this.inFlight < this.limit.limit && this.d.sendAllowed()) {
       const due = msUntilBatchDue(queue, config, this.d.now(), this.draining);
       if (due === Number.POSITIVE_INFINITY) break;
       if (due > 0) {
@@ -126,6 +129,7 @@ export class Dispatcher {
     this.d.metrics.queueBytes.set(this.d.budget.heldBytes);
     this.d.metrics.queueEvents.set(this.d.budget.heldEvents);
     this.d.metrics.bulkInFlight.set(this.inFlight);
+    this.d.metrics.bulkConcurrencyLimit.set(this.limit.limit);
     this.notifyIfIdle();
   }
 
@@ -145,15 +149,20 @@ export class Dispatcher {
     this.inFlight++;
     this.inFlightBatches.add(batch);
     const end = metrics.bulkLatency.startTimer();
+    const ticket = this.limit.begin();
+    const sentAt = this.d.now();
     sink.send(body, batch.length).then(
       (verdicts) => {
         end({ outcome: 'ok' });
         this.consecutiveFailures = 0;
         // Taken away at shutdown (spooled): the spool copy is replayed; outcomes are moot here.
-        if (this.inFlightBatches.delete(batch)) this.onVerdicts(batch, verdicts);
+        if (!this.inFlightBatches.delete(batch)) return;
+        const overloaded = this.onVerdicts(batch, verdicts);
+        this.limit.finished(ticket, overloaded ? 'overloaded' : 'ok', this.d.now() - sentAt, batch.length);
       },
       (err: Error) => {
         end({ outcome: 'error' });
+        this.limit.finished(ticket, 'overloaded', this.d.now() - sentAt, batch.length);
         if (this.inFlightBatches.delete(batch)) this.onRequestFailed(batch, err);
       },
     ).finally(() => {
@@ -162,21 +171,26 @@ export class Dispatcher {
     });
   }
 
-  private onVerdicts(batch: PipelineEvent[], verdicts: ItemVerdict[]): void {
+  /** Acts on every item's verdict; true when Elasticsearch rejected some for overload (429). */
+  private onVerdicts(batch: PipelineEvent[], verdicts: ItemVerdict[]): boolean {
     const { metrics, config } = this.d;
     const retry: PipelineEvent[] = [];
     let maxAttempts = 0;
     let overloaded = false;
+    let duplicates = 0;
+    // Items per status, counted here and added to the metric once per status per batch: a
+    // labelled inc() per item cost ~0.11 µs (prom-client hashes the labels each time).
+    const perStatus = new Map<number, number>();
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i] as PipelineEvent;
       const v = verdicts[i] as ItemVerdict;
-      metrics.bulkItems.inc({ status: String(v.status) });
+      perStatus.set(v.status, (perStatus.get(v.status) ?? 0) + 1);
       switch (v.kind) {
         case 'created':
           this.complete(e, { result: 'created', status: v.status });
           break;
         case 'duplicate':
-          metrics.duplicates.inc();
+          duplicates++;
           this.complete(e, { result: 'duplicate', status: 409 });
           break;
         case 'retry':
@@ -194,11 +208,14 @@ export class Dispatcher {
           break;
       }
     }
+    for (const [status, n] of perStatus) metrics.bulkItems.inc({ status: String(status) }, n);
+    if (duplicates > 0) metrics.duplicates.inc(duplicates);
     if (retry.length > 0) {
       if (overloaded) this.d.onOverload();
       metrics.retries.inc({ kind: 'item' }, retry.length);
       this.retryLater(retry, backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, maxAttempts));
     }
+    return overloaded;
   }
 
   private onRequestFailed(batch: PipelineEvent[], err: Error & { statusCode?: number }): void {

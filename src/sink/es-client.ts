@@ -2,6 +2,7 @@
 // client-side retries (the pipeline retries with its own policy and knows about items).
 import { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchConfig } from '../config/config.ts';
+import { PlainJsonSerializer } from './es-serializer.ts';
 
 export function createEsClient(es: ElasticsearchConfig, maxInFlight: number): Client {
   const auth = es.apiKey !== undefined
@@ -15,6 +16,7 @@ export function createEsClient(es: ElasticsearchConfig, maxInFlight: number): Cl
     maxRetries: 0,
     requestTimeout: es.requestTimeoutMs,
     compression: false,
+    Serializer: PlainJsonSerializer,
     // The default ('replace') deep-copies every failed request's metadata to redact secrets,
     // walking the bulk body byte by byte with Object.entries: a 5 MiB bulk that timed out made
     // millions of arrays and ran the process out of heap. 'remove' drops the headers (where the

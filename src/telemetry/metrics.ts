@@ -8,8 +8,10 @@ export interface Metrics {
   queueBytes: Gauge;
   queueEvents: Gauge;
   bulkInFlight: Gauge;
+  bulkConcurrencyLimit: Gauge;
   batchDocs: Histogram;
   batchBytes: Histogram;
+  bulkSentBytes: Counter;
   bulkLatency: Histogram<'outcome'>;
   bulkItems: Counter<'status'>;
   retries: Counter<'kind'>;
@@ -44,8 +46,10 @@ export function createMetrics(): Metrics {
     queueBytes: new Gauge({ name: 'es_gateway_queue_bytes', help: 'Bytes of accepted events not yet indexed (queued, in flight or waiting to retry).', registers: r }),
     queueEvents: new Gauge({ name: 'es_gateway_queue_events', help: 'Accepted events not yet indexed.', registers: r }),
     bulkInFlight: new Gauge({ name: 'es_gateway_bulk_in_flight_requests', help: 'Bulk requests in flight.', registers: r }),
+    bulkConcurrencyLimit: new Gauge({ name: 'es_gateway_bulk_concurrency_limit', help: 'Bulk requests allowed in flight now: adapted between 1 and GATEWAY_MAX_IN_FLIGHT (halved on 429s and failed requests, +1 per window of successes).', registers: r }),
     batchDocs: new Histogram({ name: 'es_gateway_batch_docs', help: 'Documents per bulk request.', buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000], registers: r }),
     batchBytes: new Histogram({ name: 'es_gateway_batch_bytes', help: 'Bytes per bulk request.', buckets: [1024, 16384, 65536, 262144, 1048576, 2097152, 5242880, 10485760], registers: r }),
+    bulkSentBytes: new Counter({ name: 'es_gateway_bulk_sent_bytes_total', help: 'Bytes of bulk request bodies as sent to Elasticsearch (after ES_COMPRESSION; es_gateway_batch_bytes counts them before).', registers: r }),
     bulkLatency: new Histogram({ name: 'es_gateway_bulk_duration_seconds', help: 'Bulk request latency, by outcome (ok, error).', labelNames: ['outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r }),
     bulkItems: new Counter({ name: 'es_gateway_bulk_items_total', help: 'Bulk item results, by HTTP status.', labelNames: ['status'], registers: r }),
     retries: new Counter({ name: 'es_gateway_retries_total', help: 'Retries: items (kind=item) and whole bulk requests (kind=request).', labelNames: ['kind'], registers: r }),

@@ -63,6 +63,8 @@ describe('NDJSON ingest into Elasticsearch', () => {
     expect(metrics).toMatch(/^es_gateway_events_accepted_total\{stream="app"\} 20000$/m);
     expect(metrics).toMatch(/^es_gateway_bulk_items_total\{status="201"\} 10000$/m);
     expect(metrics).toMatch(/^es_gateway_bulk_items_total\{status="409"\} 10000$/m);
+    // No 429s or failed requests: the adaptive limit is still GATEWAY_MAX_IN_FLIGHT (default 4).
+    expect(metrics).toMatch(/^es_gateway_bulk_concurrency_limit 4$/m);
   });
 
   it('answers ack=indexed with per-item results that match the index', async () => {
