@@ -128,7 +128,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         }
 
         const counts = countsOf(framed);
-        for (const e of framed.errors) metrics.eventsRejected.inc({ stream, reason: e.code });
+        for (const [reason, n] of Object.entries(framed.rejectedBy)) metrics.eventsRejected.inc({ stream, reason }, n);
         if (framed.events.length === 0 && framed.rejected === 0) {
           return refuse(400, 'no-events', 'No events', 'the body holds no events');
         }

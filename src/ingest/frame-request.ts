@@ -27,6 +27,8 @@ export interface FramedRequest {
   positionKind: PositionKind;
   positions: ArrayLike<number>;
   rejected: number;
+  /** Rejected events by reason (all of them; `errors` lists only the first few). */
+  rejectedBy: Record<string, number>;
   errors: EventError[];
 }
 
@@ -56,7 +58,7 @@ class Collector {
   private readonly limits: FrameLimits;
   constructor(limits: FrameLimits, positionKind: PositionKind) {
     this.limits = limits;
-    this.out = { events: [], positionKind, positions: [], rejected: 0, errors: [] };
+    this.out = { events: [], positionKind, positions: [], rejected: 0, rejectedBy: {}, errors: [] };
   }
 
   add(position: Position, result: EnvelopeResult): void {
@@ -69,6 +71,7 @@ class Collector {
       return;
     }
     this.out.rejected++;
+    this.out.rejectedBy[result.code] = (this.out.rejectedBy[result.code] ?? 0) + 1;
     if (this.out.errors.length < this.limits.maxReportedErrors) this.out.errors.push({ ...position, code: result.code, detail: result.detail });
   }
 }

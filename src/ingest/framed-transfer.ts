@@ -24,6 +24,7 @@ export interface PackedFrames {
   indexNames: string[];
   indexRefs: Uint32Array;
   rejected: number;
+  rejectedBy: Record<string, number>;
   errors: EventError[];
 }
 
@@ -75,7 +76,7 @@ export function packFrames(framed: FramedRequest, body: Uint8Array): PackedFrame
     extra.set(part, at);
     at += part.length;
   }
-  return { positionKind: framed.positionKind, positions: Int32Array.from(framed.positions), body, extra, sourceStarts, sourceEnds, ids: idParts.join(''), idEnds, indexNames, indexRefs, rejected: framed.rejected, errors: framed.errors };
+  return { positionKind: framed.positionKind, positions: Int32Array.from(framed.positions), body, extra, sourceStarts, sourceEnds, ids: idParts.join(''), idEnds, indexNames, indexRefs, rejected: framed.rejected, rejectedBy: framed.rejectedBy, errors: framed.errors };
 }
 
 /** The buffers to transfer with a packed request (the body must own its whole buffer). */
@@ -102,5 +103,5 @@ export function unpackFrames(p: PackedFrames): FramedRequest {
     };
     idStart = idEnd;
   }
-  return { events, positionKind: p.positionKind, positions: p.positions, rejected: p.rejected, errors: p.errors };
+  return { events, positionKind: p.positionKind, positions: p.positions, rejected: p.rejected, rejectedBy: p.rejectedBy, errors: p.errors };
 }

@@ -77,13 +77,15 @@ function mergeParts(outcomes: PartOutcome[], limits: IngestLimits): FramedReques
   const errors: EventError[] = [];
   let at = 0;
   let rejected = 0;
+  const rejectedBy: Record<string, number> = {};
   for (const f of framed) {
     for (let i = 0; i < f.events.length; i++) positions[at + i] = f.positions[i] as number;
     at += f.events.length;
     rejected += f.rejected;
+    for (const [reason, n] of Object.entries(f.rejectedBy)) rejectedBy[reason] = (rejectedBy[reason] ?? 0) + n;
     for (const e of f.errors) if (errors.length < limits.maxReportedErrors) errors.push(e);
   }
-  return { events: framed.flatMap((f) => f.events), positionKind: 'line', positions, rejected, errors };
+  return { events: framed.flatMap((f) => f.events), positionKind: 'line', positions, rejected, rejectedBy, errors };
 }
 
 export function createRequestFraming(config: GatewayConfig, metrics: Metrics, now: () => number, onWorkerFailed: (err: Error) => void): RequestFraming {

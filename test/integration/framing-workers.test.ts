@@ -14,6 +14,7 @@ beforeAll(async () => {
     GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dead-letters`,
     GATEWAY_WORKERS: '2',
     GATEWAY_WORKER_MIN_BODY_BYTES: '16384',
+    GATEWAY_MAX_REPORTED_ERRORS: '4',
   });
   await gw.app.gateway.warmFramingWorkers();
 });
@@ -46,7 +47,10 @@ describe('framing workers', () => {
     const out = res.json();
     expect(out.accepted).toBe(2994);
     expect(out.rejected).toBe(6);
-    expect(out.errors.map((e: { line: number; code: string }) => [e.line, e.code])).toEqual(BROKEN.map((l) => [l, 'invalid_json']));
+    // The first 4 errors are listed (GATEWAY_MAX_REPORTED_ERRORS), all 6 are counted.
+    expect(out.errors.map((e: { line: number; code: string }) => [e.line, e.code])).toEqual(BROKEN.slice(0, 4).map((l) => [l, 'invalid_json']));
+    const rejectedMetric = await gw.app.gateway.metrics.eventsRejected.get();
+    expect(rejectedMetric.values.map((v) => [v.labels.stream, v.labels.reason, v.value])).toEqual([['app', 'invalid_json', 6]]);
     const valid = LINES.map((_, i) => i + 1).filter((l) => !BROKEN.includes(l));
     expect(out.items.map((i: { line: number }) => i.line)).toEqual(valid);
     expect(out.items.every((i: { line: number; _id: string; result: string }) => i._id === `${key}:l${i.line}` && i.result === 'created')).toBe(true);

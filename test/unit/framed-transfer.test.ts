@@ -26,6 +26,7 @@ describe('packed frames (worker → main thread hand-off)', () => {
     expect(transferListOf(packed).every((b) => b instanceof ArrayBuffer)).toBe(true);
     const back = unpackFrames(packed);
     expect(back.rejected).toBe(3);
+    expect(back.rejectedBy).toEqual({ invalid_json: 1, not_an_object: 1, reserved_field: 1 }); // all, not only the 2 listed
     expect(back.errors).toEqual(framed.errors);
     expect(back.errors).toHaveLength(2); // maxReportedErrors
     expect(back.events.map((e) => ({ ...e, source: e.source.toString() }))).toEqual(framed.events.map((e) => ({ ...e, source: e.source.toString() })));
@@ -44,7 +45,7 @@ describe('packed frames (worker → main thread hand-off)', () => {
   });
 
   it('packs an empty request', () => {
-    const back = unpackFrames(packFrames({ events: [], positionKind: 'line', positions: [], rejected: 0, errors: [] }, new Uint8Array(0)));
-    expect(back).toEqual({ events: [], positionKind: 'line', positions: new Int32Array(0), rejected: 0, errors: [] });
+    const back = unpackFrames(packFrames({ events: [], positionKind: 'line', positions: [], rejected: 0, rejectedBy: {}, errors: [] }, new Uint8Array(0)));
+    expect(back).toEqual({ events: [], positionKind: 'line', positions: new Int32Array(0), rejected: 0, rejectedBy: {}, errors: [] });
   });
 });
