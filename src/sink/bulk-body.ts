@@ -51,7 +51,10 @@ export function buildBulkBody(events: readonly Pick<PipelineEvent, 'index' | 'id
   let at = 0;
   for (let i = 0; i < events.length; i++) {
     const e = events[i] as Pick<PipelineEvent, 'index' | 'id' | 'source'>;
-    at += (prefixOf[i] as Buffer).copy(body, at);
+    // TypedArray#set and single bytes: Buffer#copy and Buffer#write check their arguments in JS.
+    const prefix = prefixOf[i] as Buffer;
+    body.set(prefix, at);
+    at += prefix.length;
     const n = idBytes[i] as number;
     if (n > 0) {
       body[at++] = 0x22; // "
@@ -60,8 +63,11 @@ export function buildBulkBody(events: readonly Pick<PipelineEvent, 'index' | 'id
     } else {
       at += body.write(idJson[i] as string, at, 'utf8');
     }
-    at += body.write(SUFFIX, at, 'latin1');
-    at += e.source.copy(body, at);
+    body[at++] = 0x7d; // }}\n
+    body[at++] = 0x7d;
+    body[at++] = 0x0a;
+    body.set(e.source, at);
+    at += e.source.length;
     body[at++] = 0x0a;
   }
   if (at !== size) throw new Error(`bulk body size mismatch: wrote ${at} of ${size} bytes`);

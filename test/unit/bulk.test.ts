@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBulkBody } from '../../src/sink/bulk-body.ts';
+import { actionLine, buildBulkBody } from '../../src/sink/bulk-body.ts';
 import { classifyItem, parseBulkResponse } from '../../src/sink/bulk-response.ts';
 import { backoffDelay } from '../../src/sink/retry-policy.ts';
 
@@ -17,6 +17,24 @@ describe('buildBulkBody', () => {
     expect(lines[1]).toBe('{"msg":"a \\"quoted\\" word","n":1.50}'); // 1.50 survives: no re-serialisation
     expect(JSON.parse(lines[2] as string)).toEqual({ create: { _index: 'events-a-2026.01.02', _id: 'we"ird\\id' } });
     expect(lines[3]).toBe('{}');
+  });
+
+  it('writes exactly the bytes of action line + source + newline per event, for any ids and indices', () => {
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const idChars = ['a', 'Z', '0', '-', ':', '"', '\\', ' ', 'é', '✓', '\n', '\u0001', '😀'];
+    for (let round = 0; round < 300; round++) {
+      const events = Array.from({ length: 1 + rand(40) }, () => ({
+        index: ['events-a-2026.01.01', 'ünï-idx', 'x'][rand(3)] as string,
+        id: Array.from({ length: 1 + rand(30) }, () => idChars[rand(idChars.length)]).join(''),
+        source: Buffer.from(JSON.stringify({ n: rand(1000), s: 'v✓'.repeat(rand(5)) })),
+      }));
+      const expected = Buffer.concat(events.flatMap((e) => [Buffer.from(actionLine(e.index, e.id)), e.source, Buffer.from('\n')]));
+      expect(buildBulkBody(events).equals(expected)).toBe(true);
+    }
   });
 });
 
