@@ -1,14 +1,19 @@
 // `npm start`: the gateway for local use. With ES_URL unset it first starts a local
 // single-node Elasticsearch (scripts/elasticsearch.ts) and points the gateway at it; with
 // ES_URL set, only the gateway. Ctrl-C stops both (the node only if this script started it).
+// The gateway runs as in production: built first (dist/), with its V8 flags (src/runtime-flags.ts).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { GATEWAY_NODE_FLAGS } from '../src/runtime-flags.ts';
+import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS } from '../src/runtime-flags.ts';
+import { buildGateway } from './build.ts';
 import { CACHE_ROOT, startElasticsearch, type ElasticsearchNode } from './elasticsearch.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 let node: ElasticsearchNode | undefined;
 let esUrl = process.env.ES_URL;
+
+process.stdout.write('building the gateway (npm run build)…\n');
+buildGateway(repo);
 
 if (esUrl === undefined || esUrl === '') {
   process.stdout.write('starting a local Elasticsearch node (first run downloads it from Maven Central)…\n');
@@ -17,7 +22,7 @@ if (esUrl === undefined || esUrl === '') {
   process.stdout.write(`Elasticsearch listening on ${esUrl} (pid ${node.pid}, data in ${node.dataDir})\n`);
 }
 
-const gateway = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, path.join(repo, 'src', 'main.ts')], { stdio: 'inherit', env: { ...process.env, ES_URL: esUrl } });
+const gateway = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, path.join(repo, GATEWAY_ENTRY)], { stdio: 'inherit', env: { ...process.env, ES_URL: esUrl } });
 process.stdout.write(`es-gateway starting on http://${process.env.HOST ?? '0.0.0.0'}:${process.env.PORT ?? '8080'} → ${esUrl}\n`);
 
 let stopping = false;

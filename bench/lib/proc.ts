@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { GATEWAY_NODE_FLAGS } from '../../src/runtime-flags.ts';
+import { pathToFileURL } from 'node:url';
+import { buildGateway } from '../../scripts/build.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 const CLK_TCK = 100; // USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK)
@@ -140,7 +141,29 @@ export interface GatewayOptions {
   tmpDir: string;
 }
 
-/** `node src/main.ts` as a child process on a free loopback port. */
+interface Launch { entry: string; flags: readonly string[] }
+const launches = new Map<string, Promise<Launch>>();
+
+/**
+ * How a checkout runs its gateway in production, from its own src/runtime-flags.ts: the V8 flags
+ * and the entry point (checkouts from before GATEWAY_ENTRY ran src/main.ts). A dist/ entry is
+ * built once per checkout and run, so a stale build is never measured.
+ */
+function gatewayLaunch(root: string): Promise<Launch> {
+  let launch = launches.get(root);
+  if (launch === undefined) {
+    launch = (async () => {
+      const mod = (await import(pathToFileURL(path.join(root, 'src', 'runtime-flags.ts')).href)) as { GATEWAY_NODE_FLAGS: readonly string[]; GATEWAY_ENTRY?: string };
+      const entry = mod.GATEWAY_ENTRY ?? 'src/main.ts';
+      if (entry.startsWith('dist/')) buildGateway(root);
+      return { entry, flags: mod.GATEWAY_NODE_FLAGS };
+    })();
+    launches.set(root, launch);
+  }
+  return launch;
+}
+
+/** The gateway (`node <flags> dist/main.js`, as in production) as a child process on a free loopback port. */
 export async function startGateway(opts: GatewayOptions): Promise<Child> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -163,8 +186,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
     env.GATEWAY_CONFIG_FILE = file;
   }
   const root = opts.root ?? REPO;
-  // As the gateway runs in production: with its V8 heap flags (src/runtime-flags.ts).
-  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(opts.nodeArgs ?? []), path.join(root, 'src', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // As the checkout runs in production: its entry point with its V8 flags (src/runtime-flags.ts).
+  const { entry, flags } = await gatewayLaunch(root);
+  const proc = spawn(process.execPath, [...flags, ...(opts.nodeArgs ?? []), path.join(root, entry)], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const child = track(proc, port);
   try {
     await waitHttpOk(`${child.url}/${opts.waitReady ? 'readyz' : 'healthz'}`, 60_000, () => !child.exited);

@@ -1,4 +1,6 @@
 // The gateway as a real process (src/main.ts), for tests about signals, crashes and memory.
+// Production runs the same code built (dist/main.js, src/runtime-flags.ts); the tests run the
+// sources, so they never depend on a build step (type stripping only adds memory).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { GATEWAY_NODE_FLAGS } from '../../src/runtime-flags.ts';
