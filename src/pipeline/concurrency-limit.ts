@@ -6,8 +6,10 @@
 //   starting lower would only slow the first seconds. The limit moves only when Elasticsearch
 //   pushes back.
 // - Multiplicative decrease: a bulk rejected for overload (the whole request 429, or any item
-//   429 / es_rejected_execution_exception) or failed (unreachable, timeout, 5xx) halves the
-//   limit (at least 1). Bulks already in flight when it halved carry news of the same
+//   429 / es_rejected_execution_exception) halves the limit (at least 1). A bulk that failed
+//   (unreachable, timeout, 5xx) leaves it alone: outages are the circuit breaker's, which counts
+//   failed bulks in a time window — halving on timeouts left one 30 s bulk in flight at a time
+//   against a frozen node, too few failures for the breaker ever to open (bench scenario 5). Bulks already in flight when it halved carry news of the same
 //   congestion: their rejections do not halve it again.
 // - Additive increase: +1 (up to `max`) after a window of `limit` bulks, all sent after the
 //   last change, that all succeeded without 429s — unless the window's latency per document
@@ -19,7 +21,7 @@
 const LATENCY_GROWTH_LIMIT = 2;
 const BASELINE_DRIFT = 1.1;
 
-export type BulkOutcome = 'ok' | 'overloaded';
+export type BulkOutcome = 'ok' | 'overloaded' | 'failed';
 
 export class ConcurrencyLimit {
   readonly max: number;
@@ -49,8 +51,9 @@ export class ConcurrencyLimit {
     return ++this.started;
   }
 
-  /** The bulk with this ticket finished: `ok` (every item answered, none 429) or `overloaded` (429s, or the request failed). */
+  /** The bulk with this ticket finished: `ok` (every item answered, none 429), `overloaded` (429s) or `failed` (no answer). */
   finished(ticket: number, outcome: BulkOutcome, latencyMs: number, docs: number): void {
+    if (outcome === 'failed') return;
     if (outcome === 'overloaded') {
       if (ticket <= this.halvedAfter) return;
       this.halvedAfter = this.started;

@@ -162,7 +162,8 @@ export class Dispatcher {
       },
       (err: Error) => {
         end({ outcome: 'error' });
-        this.limit.finished(ticket, 'overloaded', this.d.now() - sentAt, batch.length);
+        const rejected = (err as { statusCode?: number }).statusCode === 429;
+        this.limit.finished(ticket, rejected ? 'overloaded' : 'failed', this.d.now() - sentAt, batch.length);
         if (this.inFlightBatches.delete(batch)) this.onRequestFailed(batch, err);
       },
     ).finally(() => {

@@ -24,6 +24,18 @@ describe('ConcurrencyLimit (AIMD)', () => {
     }
   });
 
+  it('leaves failed bulks (timeouts, unreachable, 5xx) to the circuit breaker: no change, no window', () => {
+    const limit = new ConcurrencyLimit(8);
+    for (let i = 0; i < 20; i++) limit.finished(limit.begin(), 'failed', 30_000, 5000);
+    expect(limit.limit).toBe(8);
+    limit.finished(limit.begin(), 'overloaded', 10, 100);
+    expect(limit.limit).toBe(4);
+    for (let i = 0; i < 20; i++) limit.finished(limit.begin(), 'failed', 30_000, 5000);
+    expect(limit.limit).toBe(4); // failures neither halve nor count toward growing back
+    okRound(limit, 4);
+    expect(limit.limit).toBe(5);
+  });
+
   it('halves once for bulks that were in flight together, again for one sent after the halving', () => {
     const limit = new ConcurrencyLimit(8);
     const together = Array.from({ length: 8 }, () => limit.begin());
