@@ -48,9 +48,15 @@ export interface RequestFraming {
   close(): Promise<void>;
 }
 
-/** Workers to run: the configured count, or one per core for `auto`. */
+/**
+ * Workers to run: the configured count, or for `auto` one per core besides the main thread's
+ * (which is busy too: HTTP, batching, bulk requests). Measured on 2 cores (bench scenario 5,
+ * Elasticsearch frozen): each worker adds ~25-30 MB to peak RSS (0 workers 223 MB, 1: 253 MB,
+ * 2: 263-279 MB, over the 256 MB bound), while 1 and 2 workers moved scenario 2 alike (within
+ * noise; both above the main thread alone).
+ */
 export function framingWorkerCount(setting: number | 'auto'): number {
-  return setting === 'auto' ? availableParallelism() : setting;
+  return setting === 'auto' ? availableParallelism() - 1 : setting;
 }
 
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './framing-worker.ts' : './framing-worker.js', import.meta.url);
