@@ -47,7 +47,7 @@ export const SETTINGS = [
   { env: 'GATEWAY_BATCH_MAX_DOCS', type: 'int', default: '5000', min: 1, description: 'A bulk request carries at most this many events.' },
   { env: 'GATEWAY_BATCH_MAX_BYTES', type: 'int', default: String(5 * MiB), min: 1024, description: 'A bulk request carries at most about this many bytes.' },
   { env: 'GATEWAY_BATCH_MAX_AGE_MS', type: 'int', default: '50', min: 0, description: 'A partial batch is sent once its oldest event waited this long.' },
-  { env: 'GATEWAY_MAX_IN_FLIGHT', type: 'int', default: '4', min: 1, description: 'Most bulk requests in flight at once (the keep-alive connection pool is sized to it). The limit in force adapts between 1 and this: it starts here, halves when Elasticsearch rejects a bulk for overload (429) or a request fails, and grows by one per window of successful bulks.' },
+  { env: 'GATEWAY_MAX_IN_FLIGHT', type: 'int', default: '4', min: 1, description: 'Most bulk requests in flight at once (the keep-alive connection pool is sized to it). The limit in force adapts between 1 and this: it starts here, halves when Elasticsearch rejects a bulk for overload (429) — a failed request is the circuit breaker\'s business — and grows by one per window of successful bulks.' },
   { env: 'GATEWAY_RETRY_MAX_ATTEMPTS', type: 'int', default: '8', min: 1, description: 'Attempts for an event that Elasticsearch rejects with 429/502/503/504 before it goes to the dead-letter index.' },
   { env: 'GATEWAY_RETRY_BASE_MS', type: 'int', default: '100', min: 1, description: 'First retry delay; doubles per attempt, with full jitter.' },
   { env: 'GATEWAY_RETRY_MAX_MS', type: 'int', default: '10000', min: 1, description: 'Largest retry delay.' },
