@@ -151,6 +151,7 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
         const task: FramingTask = { format, stream: ctx.stream, body: bytes, firstLine: part.firstLine, idempotencyKey: key, now: acceptedAt };
         return pool.run(task, [bytes.buffer]) ?? Promise.resolve(frameOnMainThread(task, ctx));
       });
+      read.length = 0; // the chunks are copied into the parts: let them go while the workers frame
       return mergeParts(await Promise.all(tasks), limits);
     },
     warm: () => pool.warm(),
