@@ -3,6 +3,13 @@
 // to Elasticsearch and spools instead. After `resetMs` it goes half-open and a cheap real call
 // (cluster health) decides: success closes it, failure opens it again. Overload (429) is not a
 // failure here: it is handled by retries with backoff.
+//
+// Besides the error rate, `minRequests` failed bulk requests in a row (no success between them)
+// open it too. The rolling window counts a request when it is sent, its failure when it ends: a
+// request that times out (ES_REQUEST_TIMEOUT_MS, 30 s) against a frozen node fails after its
+// send has left the window (10 s), so the window saw failures without the requests behind them,
+// stayed under its volume threshold and never opened (bench scenario 5 with a smaller queue: the
+// whole 60 s outage went by with the breaker closed).
 import CircuitBreaker from 'opossum';
 import type { BulkSink } from './bulk-sink.ts';
 import type { ItemVerdict } from './bulk-response.ts';
@@ -49,8 +56,17 @@ export function guardSink(sink: BulkSink, probe: () => Promise<void>, options: B
     state = next;
     for (const l of listeners) l(next, reason);
   };
-  breaker.on('failure', (err: Error) => { lastError = err.message.slice(0, 200); });
-  breaker.on('open', () => move('open', `bulk requests failing: ${lastError}`));
+  let failedInARow = 0;
+  breaker.on('success', () => { failedInARow = 0; });
+  breaker.on('failure', (err: Error) => {
+    lastError = err.message.slice(0, 200);
+    failedInARow++;
+    if (failedInARow >= options.minRequests && state === 'closed') breaker.open();
+  });
+  breaker.on('open', () => {
+    failedInARow = 0;
+    move('open', `bulk requests failing: ${lastError}`);
+  });
   breaker.on('close', () => move('closed', 'probe succeeded'));
   breaker.on('halfOpen', () => {
     move('half_open', 'probing Elasticsearch');

@@ -34,6 +34,19 @@ describe('circuit breaker around the bulk sink', () => {
     breaker.shutdown();
   });
 
+  it('opens after minRequests failures in a row even when each failed long after it was sent (timeouts against a frozen node)', async () => {
+    // Each request fails 300 ms after it was sent; the window is 100 ms, so by the time a failure
+    // is counted its request has left the window.
+    const slow: BulkSink = { async send(): Promise<never> { await wait(300); throw new BulkRequestError('Request timed out', undefined); } };
+    const breaker = guardSink(slow, async () => { throw new Error('still frozen'); }, { errorPercent: 50, windowMs: 100, minRequests: 3, resetMs: 10_000 });
+    const sends = [0, 1, 2].map(() => breaker.send(Buffer.from(''), 1).catch(() => {}));
+    await Promise.all(sends.slice(0, 2));
+    expect(breaker.state).toBe('closed'); // two in a row: not yet
+    await sends[2];
+    expect(breaker.state).toBe('open');
+    breaker.shutdown();
+  });
+
   it('does not open on overload (429)', async () => {
     const breaker = guardSink(failingSink(429), async () => {}, { errorPercent: 50, windowMs: 10_000, minRequests: 2, resetMs: 100 });
     for (let i = 0; i < 10; i++) await breaker.send(Buffer.from(''), 1).catch(() => {});
