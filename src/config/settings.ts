@@ -63,7 +63,7 @@ export const SETTINGS = [
   { env: 'GATEWAY_REPLAY_START_EVENTS_PER_SEC', type: 'int', default: '2000', min: 1, description: 'Replay from the spool starts at this rate when the breaker closes, doubles every second without rejections and halves on 429s (slow start, so a recovering cluster is not flattened).' },
   { env: 'GATEWAY_BREAKER_ERROR_PERCENT', type: 'int', default: '50', min: 1, description: 'The circuit breaker opens when this share of bulk requests in the window failed (connection errors, timeouts, 5xx; not 429).' },
   { env: 'GATEWAY_BREAKER_WINDOW_MS', type: 'int', default: '10000', min: 100, description: 'Rolling window of the breaker\'s error rate.' },
-  { env: 'GATEWAY_BREAKER_MIN_REQUESTS', type: 'int', default: '3', min: 1, description: 'Bulk requests in the window before the breaker may open.' },
+  { env: 'GATEWAY_BREAKER_MIN_REQUESTS', type: 'int', default: '3', min: 1, description: 'Bulk requests in the window before the breaker may open on its error rate; this many failed bulk requests in a row open it whatever the window holds (a request that timed out was sent before the window began).' },
   { env: 'GATEWAY_BREAKER_RESET_MS', type: 'int', default: '5000', min: 100, description: 'How long the breaker stays open before probing Elasticsearch (cluster health) to close again.' },
   { env: 'GATEWAY_INSTALL_TEMPLATES', type: 'bool', default: 'true', description: 'Install the index templates of the configured streams (and the default and dead-letter ones) at start-up.' },
 ] as const satisfies readonly SettingSpec[];
