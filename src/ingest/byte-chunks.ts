@@ -29,6 +29,18 @@ export class ByteChunks {
     return -1;
   }
 
+  /** How many `byte`s there are in [start, end): one native search per hit, chunk by chunk. */
+  count(byte: number, start: number, end: number): number {
+    let n = 0;
+    for (let i = this.chunkAt(start); i < this.chunks.length && (this.starts[i] as number) < end; i++) {
+      const chunk = this.chunks[i] as Buffer;
+      const base = this.starts[i] as number;
+      const to = Math.min(chunk.length, end - base);
+      for (let at = chunk.indexOf(byte, Math.max(0, start - base)); at !== -1 && at < to; at = chunk.indexOf(byte, at + 1)) n++;
+    }
+    return n;
+  }
+
   /** Bytes [start, end) copied into a new buffer of their own. */
   copy(start: number, end: number): Uint8Array<ArrayBuffer> {
     const out = new Uint8Array(end - start);

@@ -3,6 +3,8 @@
 // CRLF endings lose their CR; blank (whitespace-only) lines are skipped but still counted, so
 // line numbers match what the client sent. A line over the limit fails without being buffered.
 
+import type { ByteChunks } from './byte-chunks.ts';
+
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -99,7 +101,7 @@ export interface NdjsonPart {
  * newline, so each piece frames on its own; every piece knows the number of its first line.
  * Pure.
  */
-export function splitAtNewlines(body: { readonly length: number; indexOf(byte: number, from: number): number }, parts: number): NdjsonPart[] {
+export function splitAtNewlines(body: Pick<ByteChunks, 'length' | 'indexOf' | 'count'>, parts: number): NdjsonPart[] {
   const out: NdjsonPart[] = [];
   let start = 0;
   let firstLine = 1;
@@ -107,7 +109,7 @@ export function splitAtNewlines(body: { readonly length: number; indexOf(byte: n
     const nl = body.indexOf(LF, start + Math.floor((body.length - start) / k));
     if (nl === -1 || nl + 1 >= body.length) break;
     out.push({ start, end: nl + 1, firstLine });
-    for (let i = body.indexOf(LF, start); i !== -1 && i <= nl; i = body.indexOf(LF, i + 1)) firstLine++;
+    firstLine += body.count(LF, start, nl + 1);
     start = nl + 1;
   }
   out.push({ start, end: body.length, firstLine });

@@ -160,10 +160,9 @@ export class Dispatcher {
         const overloaded = this.onVerdicts(batch, verdicts);
         this.limit.finished(ticket, overloaded ? 'overloaded' : 'ok', this.d.now() - sentAt, batch.length);
       },
-      (err: Error) => {
+      (err: Error & { statusCode?: number }) => {
         end({ outcome: 'error' });
-        const rejected = (err as { statusCode?: number }).statusCode === 429;
-        this.limit.finished(ticket, rejected ? 'overloaded' : 'failed', this.d.now() - sentAt, batch.length);
+        this.limit.finished(ticket, err.statusCode === 429 ? 'overloaded' : 'failed', this.d.now() - sentAt, batch.length);
         if (this.inFlightBatches.delete(batch)) this.onRequestFailed(batch, err);
       },
     ).finally(() => {
@@ -229,7 +228,7 @@ export class Dispatcher {
     this.consecutiveFailures++;
     metrics.retries.inc({ kind: 'request' });
     const delay = backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, this.consecutiveFailures);
-    log.warn({ err: err.message.slice(0, 300), status: (err as { statusCode?: number }).statusCode, docs: batch.length, retryInMs: delay, consecutiveFailures: this.consecutiveFailures }, 'bulk request failed; batch will be retried');
+    log.warn({ err: err.message.slice(0, 300), status: err.statusCode, docs: batch.length, retryInMs: delay, consecutiveFailures: this.consecutiveFailures }, 'bulk request failed; batch will be retried');
     this.retryLater(batch, delay);
   }
 

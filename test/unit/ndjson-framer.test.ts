@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ByteChunks } from '../../src/ingest/byte-chunks.ts';
 import { LineTooLargeError, NdjsonFramer, splitAtNewlines } from '../../src/ingest/ndjson-framer.ts';
 
 function frame(chunks: (string | Buffer)[], maxLineBytes = 1024): [string, number][] {
@@ -74,7 +75,7 @@ describe('NdjsonFramer', () => {
 describe('splitAtNewlines (an NDJSON body cut for parallel framing)', () => {
   const check = (text: string, parts: number) => {
     const body = Buffer.from(text);
-    const pieces = splitAtNewlines(body, parts);
+    const pieces = splitAtNewlines(new ByteChunks([body]), parts);
     expect(pieces.length).toBeGreaterThanOrEqual(1);
     expect(pieces.length).toBeLessThanOrEqual(Math.max(1, parts));
     expect(Buffer.concat(pieces.map((p) => body.subarray(p.start, p.end))).equals(body)).toBe(true);
