@@ -1,7 +1,6 @@
 // buildApp(config, deps) → a Fastify instance with every route and the pipeline behind them.
 // No listen, no globals, no environment: main.ts and the tests both use it.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@elastic/elasticsearch';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GatewayConfig } from './config/config.ts';
 import { IntakeGate } from './ingest/intake-gate.ts';
@@ -12,7 +11,7 @@ import { createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
 import { guardSink, type BreakerState } from './sink/circuit-breaker.ts';
 import { openSpoolPort } from './spool/spool-port-adapter.ts';
 import type { SpoolPort } from './pipeline/spool-port.ts';
-import { createEsClient } from './sink/es-client.ts';
+import { createEsHttp } from './sink/es-http.ts';
 import { createEsHealth, pingElasticsearch } from './sink/es-health.ts';
 import { gateUntilInstalled, indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
 import { createMetrics, type Metrics } from './telemetry/metrics.ts';
@@ -22,8 +21,6 @@ import { registerOpsRoutes } from './http/ops-routes.ts';
 import { problemSchema, sendProblem } from './http/problem.ts';
 
 export interface AppDeps {
-  /** An Elasticsearch client to use (the app then does not close it). */
-  client?: Client;
   logger?: FastifyServerOptions['logger'];
   now?: () => number;
   /**
@@ -62,7 +59,8 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   });
 
   const metrics = createMetrics();
-  const client = deps.client ?? createEsClient(config.elasticsearch, config.pipeline.maxInFlight);
+  // Bulk requests in flight plus a few for health checks and templates.
+  const client = createEsHttp(config.elasticsearch, config.pipeline.maxInFlight + 4);
   const templates = config.installTemplates
     ? installTemplatesWithRetry(client, indexTemplates(config), (err) => app.log.warn({ err: err.message }, 'installing index templates failed; retrying'))
     : undefined;
@@ -153,7 +151,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     await framing.close();
     templates?.stop();
     if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but neither flushed to Elasticsearch nor spooled before shutdown: lost');
-    if (deps.client === undefined) await client.close();
+    await client.close();
   });
 
   return app;

@@ -12,12 +12,9 @@ export const GATEWAY_ENTRY = 'dist/main.js';
 // queue and intake defaults were lowered to 32 and 16 MiB).
 // --expose-gc changes neither the heap nor the JIT: main.ts uses it for one memory-reducing GC
 // after start-up (idle RSS ~101 -> ~82 MB).
-// --liftoff-only: WebAssembly stays on V8's baseline compiler. The only WebAssembly is undici's
-// HTTP parser (llhttp, inside the Elasticsearch client); once a few responses had been parsed V8
-// re-compiled it with TurboFan on a worker thread, whose ~8 MB of scratch memory glibc then kept:
-// idle RSS against a real node 91.8 -> 83.4 MB. Response bodies are handed over as spans, so the
-// parser's speed hardly matters (bench/README.md, "Idle RSS").
-// Not kept: --v8-pool-size=1 --no-maglev took idle RSS from 83 to 79-80 MB at no measurable
+// (--liftoff-only, kept for the WebAssembly HTTP parser of undici inside @elastic/elasticsearch,
+// went with that client: the gateway's own Elasticsearch client uses node:http; no WebAssembly.)
+// Not kept: --v8-pool-size=1 --no-maglev took idle RSS from 83 to 79-80 MB (with the old client) at no measurable
 // throughput cost, but scenario 5's peak RSS rose from 251-253 to 254-267 MB (4 runs) with one
 // framing worker, past the 256 MB bound: the bound under overload matters more (bench/README.md).
-export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=16', '--expose-gc', '--liftoff-only'] as const;
+export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=16', '--expose-gc'] as const;

@@ -26,14 +26,61 @@ function itemError(error: BulkItemBody['error'], status: number): ItemError {
   };
 }
 
+// The two verdicts of nearly every item, shared: no object per item.
+const CREATED: ItemVerdict = Object.freeze({ kind: 'created', status: 201 });
+const DUPLICATE: ItemVerdict = Object.freeze({ kind: 'duplicate', status: 409 });
+
 export function classifyItem(item: BulkItemBody | undefined): ItemVerdict {
   const status = item?.status ?? 0;
+  if (status === 201) return CREATED;
+  if (status === 409) return DUPLICATE;
   if (status >= 200 && status < 300) return { kind: 'created', status };
   if (status === 409) return { kind: 'duplicate', status: 409 };
   const error = itemError(item?.error, status);
   if (RETRIABLE_STATUSES.has(status) || status === 0) return { kind: 'retry', status, error };
   return { kind: 'permanent', status, error };
 }
+
+const ALL_CREATED_HEAD = '{"errors":false,"items":[';
+const CREATED_ITEM = '{"create":{"status":201}}';
+/** `CREATED_ITEM,` repeated, grown to the longest all-created response seen; sliced, never copied. */
+let createdItems = '';
+
+/**
+ * The number of items if `json` is exactly `{"errors":false,"items":[<CREATED_ITEM>,…]}`, else
+ * undefined. Nearly every bulk response has this one shape (the bulk sink's filter_path leaves
+ * only statuses, and every action is a create), and recognising it with one string comparison
+ * (~10 µs per 5,000 items) saves parsing it (~0.9 ms, ~0.19 µs per event).
+ */
+export function allCreatedCount(json: string): number | undefined {
+  if (!json.startsWith(ALL_CREATED_HEAD) || !json.endsWith(']}')) return undefined;
+  const itemsLength = json.length - ALL_CREATED_HEAD.length - 2;
+  const n = (itemsLength + 1) / (CREATED_ITEM.length + 1);
+  if (!Number.isInteger(n) || n < 1) return undefined;
+  if (createdItems.length < itemsLength) createdItems = `${CREATED_ITEM},`.repeat(n);
+  if (json.slice(ALL_CREATED_HEAD.length, ALL_CREATED_HEAD.length + itemsLength) !== createdItems.slice(0, itemsLength)) return undefined;
+  return n;
+}
+
+/**
+ * The verdicts of a bulk response's text, or undefined when it is not JSON. The response is read
+ * with plain `JSON.parse`: it comes from our own cluster and is only read field by field, never
+ * merged into another object, so prototype-poisoning keys ("__proto__") cannot do harm.
+ */
+export function parseBulkResponseText(json: string, sent: number): ItemVerdict[] | undefined {
+  const created = allCreatedCount(json);
+  if (created === sent) return new Array<ItemVerdict>(sent).fill(CREATED);
+  if (created !== undefined) return parseBulkResponse({ items: new Array(created).fill(CREATED_ENTRY) }, sent);
+  let body: unknown;
+  try {
+    body = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  return parseBulkResponse(body, sent);
+}
+
+const CREATED_ENTRY = Object.freeze({ create: Object.freeze({ status: 201 }) });
 
 /**
  * Classifies every item of a bulk response (request order). A response with fewer items than

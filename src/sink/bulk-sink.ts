@@ -1,11 +1,11 @@
 // Sends one prebuilt bulk body to Elasticsearch and returns the per-item verdicts, or throws a
 // BulkRequestError saying whether the whole request may be retried. With compression on, the
-// body is gzipped here (level 1, on libuv's thread pool) rather than by the client's
-// `compression` option, which uses level 6 and also asks Elasticsearch to gzip its responses.
+// body is gzipped here (level 1, on libuv's thread pool); responses come back uncompressed (they
+// are small: the filter_path leaves only statuses and errors).
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
-import type { Client } from '@elastic/elasticsearch';
-import { parseBulkResponse, type ItemVerdict } from './bulk-response.ts';
+import { parseBulkResponseText, type ItemVerdict } from './bulk-response.ts';
+import type { EsHttp } from './es-http.ts';
 import { isRetriableRequestError } from './retry-policy.ts';
 
 export class BulkRequestError extends Error {
@@ -24,7 +24,8 @@ export interface BulkSink {
   send(body: Buffer, docs: number): Promise<ItemVerdict[]>;
 }
 
-const FILTER_PATH = 'errors,items.*.status,items.*.error';
+const BULK_PATH = '/_bulk?filter_path=errors,items.*.status,items.*.error';
+const NDJSON = 'application/x-ndjson';
 const gzipAsync = promisify(gzip);
 const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 const GZIP_HEADERS = { 'content-encoding': 'gzip' };
@@ -35,22 +36,22 @@ export interface BulkSinkOptions {
   onSending?: (bytes: number) => void;
 }
 
-export function createBulkSink(client: Client, { compression, onSending }: BulkSinkOptions = { compression: 'none' }): BulkSink {
+export function createBulkSink(es: EsHttp, { compression, onSending }: BulkSinkOptions = { compression: 'none' }): BulkSink {
   return {
     async send(body, docs) {
-      let response: unknown;
+      let response: string;
       try {
         const bulkBody = compression === 'gzip' ? await gzipAsync(body, GZIP_OPTIONS) : body;
         onSending?.(bulkBody.length);
-        response = await client.transport.request(
-          { method: 'POST', path: '/_bulk', bulkBody, querystring: { filter_path: FILTER_PATH } },
-          compression === 'gzip' ? { meta: false, headers: GZIP_HEADERS } : { meta: false },
-        );
+        response = (await es.request({ method: 'POST', path: BULK_PATH, body: bulkBody, contentType: NDJSON, ...(compression === 'gzip' ? { headers: GZIP_HEADERS } : {}) })).body;
       } catch (err) {
-        const e = err as { meta?: { statusCode?: number }; message?: string; name?: string };
-        throw new BulkRequestError(`${e.name ?? 'Error'}: ${e.message ?? String(err)}`, e.meta?.statusCode);
+        const e = err as { statusCode?: number; message?: string };
+        throw new BulkRequestError(e.message ?? String(err), e.statusCode);
       }
-      return parseBulkResponse(response, docs);
+      const verdicts = parseBulkResponseText(response, docs);
+      // A 2xx whose body is not a bulk response (a proxy's page, a cut-off answer): retry it all.
+      if (verdicts === undefined) throw new BulkRequestError(`the bulk response was not JSON: ${response.slice(0, 200)}`, undefined);
+      return verdicts;
     },
   };
 }

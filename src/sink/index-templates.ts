@@ -1,7 +1,7 @@
 // Index templates installed at start-up: one per configured stream (its mappings, settings and
 // an explicit `dynamic`), one for streams without configuration, one for the dead letters.
 import { createHash } from 'node:crypto';
-import type { Client } from '@elastic/elasticsearch';
+import type { EsHttp } from './es-http.ts';
 import type { GatewayConfig } from '../config/config.ts';
 import { indexPatternGlob } from '../ingest/routing.ts';
 import { DEAD_LETTER_MAPPINGS } from './dead-letter.ts';
@@ -61,9 +61,9 @@ export function indexTemplates(config: GatewayConfig): IndexTemplate[] {
   return out;
 }
 
-export async function installIndexTemplates(client: Client, templates: readonly IndexTemplate[]): Promise<void> {
+export async function installIndexTemplates(es: EsHttp, templates: readonly IndexTemplate[]): Promise<void> {
   for (const t of templates) {
-    await client.indices.putIndexTemplate({ name: t.name, ...t.body } as Parameters<Client['indices']['putIndexTemplate']>[0]);
+    await es.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(t.name)}`, body: JSON.stringify(t.body) });
   }
 }
 
@@ -75,14 +75,14 @@ export interface TemplateInstaller {
 }
 
 /** Installs the templates now, retrying (250 ms, doubling to 5 s) until it works or stop() is called. */
-export function installTemplatesWithRetry(client: Client, templates: readonly IndexTemplate[], onError: (err: Error) => void): TemplateInstaller {
+export function installTemplatesWithRetry(es: EsHttp, templates: readonly IndexTemplate[], onError: (err: Error) => void): TemplateInstaller {
   let retryMs = 250;
   let stopped = false;
   let done = false;
   let timer: NodeJS.Timeout | undefined;
   const installed = new Promise<void>((resolve) => {
     const attempt = () => {
-      installIndexTemplates(client, templates).then(() => {
+      installIndexTemplates(es, templates).then(() => {
         done = true;
         resolve();
       }, (err: Error) => {
