@@ -188,7 +188,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
   const root = opts.root ?? REPO;
   // As the checkout runs in production: its entry point with its V8 flags (src/runtime-flags.ts).
   const { entry, flags } = await gatewayLaunch(root);
-  const proc = spawn(process.execPath, [...flags, ...(opts.nodeArgs ?? []), path.join(root, entry)], { cwd: root, env, stdio: ['ignore', process.env.BENCH_GATEWAY_LOG ? fs.openSync(process.env.BENCH_GATEWAY_LOG, 'a') : 'ignore', 'pipe'] });
+  // BENCH_GATEWAY_NODE_ARGS: extra node flags for every gateway (e.g. --trace-gc, with BENCH_GATEWAY_LOG).
+  const extraArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const proc = spawn(process.execPath, [...flags, ...extraArgs, ...(opts.nodeArgs ?? []), path.join(root, entry)], { cwd: root, env, stdio: ['ignore', process.env.BENCH_GATEWAY_LOG ? fs.openSync(process.env.BENCH_GATEWAY_LOG, 'a') : 'ignore', 'pipe'] });
   const child = track(proc, port);
   try {
     await waitHttpOk(`${child.url}/${opts.waitReady ? 'readyz' : 'healthz'}`, 60_000, () => !child.exited);

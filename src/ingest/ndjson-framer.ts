@@ -97,16 +97,22 @@ export interface NdjsonPart {
 }
 
 /**
- * Cuts an NDJSON body into at most `parts` pieces of about equal size, each cut just after a
- * newline, so each piece frames on its own; every piece knows the number of its first line.
+ * Cuts an NDJSON body into at most `shares` pieces (a count: about equal pieces; or weights: pieces
+ * of about those proportions), each cut just after a newline, so each piece frames on its own;
+ * every piece knows the number of its first line. Fewer pieces when there are too few lines.
  * Pure.
  */
-export function splitAtNewlines(body: Pick<ByteChunks, 'length' | 'indexOf' | 'count'>, parts: number): NdjsonPart[] {
+export function splitAtNewlines(body: Pick<ByteChunks, 'length' | 'indexOf' | 'count'>, shares: number | readonly number[]): NdjsonPart[] {
+  const weights = typeof shares === 'number' ? new Array<number>(Math.max(1, shares)).fill(1) : shares;
+  let total = 0;
+  for (const w of weights) total += w;
   const out: NdjsonPart[] = [];
   let start = 0;
   let firstLine = 1;
-  for (let k = parts; k > 1 && start < body.length; k--) {
-    const nl = body.indexOf(LF, start + Math.floor((body.length - start) / k));
+  let upTo = 0;
+  for (let k = 0; k < weights.length - 1 && start < body.length; k++) {
+    upTo += weights[k] as number;
+    const nl = body.indexOf(LF, Math.max(start, Math.floor((body.length * upTo) / total)));
     if (nl === -1 || nl + 1 >= body.length) break;
     out.push({ start, end: nl + 1, firstLine });
     firstLine += body.count(LF, start, nl + 1);

@@ -59,6 +59,13 @@ export function framingWorkerCount(setting: number | 'auto'): number {
   return setting === 'auto' ? availableParallelism() - 1 : setting;
 }
 
+/**
+ * How a large NDJSON body is shared out: WORKER_WEIGHT per framing worker, MAIN_THREAD_WEIGHT for
+ * the main thread (one quarter of the body with one worker). Measured in bench/README.md.
+ */
+const WORKER_WEIGHT = 3;
+const MAIN_THREAD_WEIGHT = 1;
+
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './framing-worker.ts' : './framing-worker.js', import.meta.url);
 
 /**
@@ -134,22 +141,32 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
       for await (const chunk of chunks) read.push(chunk);
       const body = new ByteChunks(read);
       const total = body.length;
-      // A large NDJSON body is cut into one part per ready worker, so its framing runs in
-      // parallel too (lower latency per request, not only more requests at once).
+      // A large NDJSON body is cut into one part per ready worker (and one for the main thread),
+      // so its framing runs in parallel too (lower latency per request, not only more requests
+      // at once).
       const ready = total < minWorkerBytes ? 0 : pool.ready;
-      const parts = ready === 0 ? 0 : format === 'json' ? 1 : Math.max(1, Math.min(ready, Math.floor(total / Math.max(1, minWorkerBytes))));
-      if (parts === 0) {
+      const workerParts = ready === 0 ? 0 : format === 'json' ? 1 : Math.max(1, Math.min(ready, Math.floor(total / Math.max(1, minWorkerBytes))));
+      if (workerParts === 0) {
         if (total >= minWorkerBytes) pool.ensureStarted(); // for the requests after this one
         metrics.framedRequests.inc({ thread: 'main' });
         return frameBody(format, read.length === 1 ? read[0] as Buffer : Buffer.concat(read, total), ctx, limits, key);
       }
       metrics.framedRequests.inc({ thread: 'worker' });
       const acceptedAt = now();
-      const tasks = (parts === 1 ? [{ start: 0, end: total, firstLine: 1 }] : splitAtNewlines(body, parts)).map((part) => {
+      // The main thread frames a share of a large NDJSON body itself while the workers frame
+      // theirs: it has HTTP, batching and bulk requests to do too, so a smaller share
+      // (MAIN_THREAD_WEIGHT against WORKER_WEIGHT per worker).
+      const withMain = format === 'ndjson' && total >= (workerParts + 1) * minWorkerBytes;
+      const weights = withMain ? [...new Array<number>(workerParts).fill(WORKER_WEIGHT), MAIN_THREAD_WEIGHT] : workerParts;
+      const pieces = weights === 1 ? [{ start: 0, end: total, firstLine: 1 }] : splitAtNewlines(body, weights);
+      const mainPiece = withMain && pieces.length === workerParts + 1 ? workerParts : -1;
+      const tasks = pieces.map((part, i) => {
         // Each part in a buffer of its own (not a slice of Node's shared pool): it is transferred.
         const bytes = body.copy(part.start, part.end);
         const task: FramingTask = { format, stream: ctx.stream, body: bytes, firstLine: part.firstLine, idempotencyKey: key, now: acceptedAt };
-        return pool.run(task, [bytes.buffer]) ?? Promise.resolve(frameOnMainThread(task, ctx));
+        // (The main thread's piece is the last one: the workers have theirs by then.)
+        // A throw there becomes this part's rejection, so the workers' answers are still awaited.
+        return (i === mainPiece ? undefined : pool.run(task, [bytes.buffer])) ?? new Promise<PartOutcome>((resolve) => resolve(frameOnMainThread(task, ctx)));
       });
       read.length = 0; // the chunks are copied into the parts: let them go while the workers frame
       return mergeParts(await Promise.all(tasks), limits);

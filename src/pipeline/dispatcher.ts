@@ -32,6 +32,10 @@ export interface DispatcherDeps {
   onOverload: () => void;
 }
 
+// The outcomes of nearly every event, shared: no object per event.
+const CREATED: ItemOutcome = Object.freeze({ result: 'created', status: 201 });
+const DUPLICATE: ItemOutcome = Object.freeze({ result: 'duplicate', status: 409 });
+
 export class Dispatcher {
   private readonly d: DispatcherDeps;
   private inFlight = 0;
@@ -187,11 +191,11 @@ export class Dispatcher {
       perStatus.set(v.status, (perStatus.get(v.status) ?? 0) + 1);
       switch (v.kind) {
         case 'created':
-          this.complete(e, { result: 'created', status: v.status });
+          this.complete(e, v.status === 201 ? CREATED : { result: 'created', status: v.status });
           break;
         case 'duplicate':
           duplicates++;
-          this.complete(e, { result: 'duplicate', status: 409 });
+          this.complete(e, DUPLICATE);
           break;
         case 'retry':
           if (v.status === 429) overloaded = true;

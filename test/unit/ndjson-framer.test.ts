@@ -96,6 +96,14 @@ describe('splitAtNewlines (an NDJSON body cut for parallel framing)', () => {
     check(`${lines}\r\n\r\n  \n`, 7);
   });
 
+  it('cuts in the proportions of weights (the framing workers\' shares and the main thread\'s)', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `{"n":${String(i).padStart(2, '0')}}`).join('\n'); // 9 bytes a line with its newline
+    const pieces = check(`${lines}\n`, 4);
+    expect(splitAtNewlines(new ByteChunks([Buffer.from(`${lines}\n`)]), [3, 1]).map((p) => p.firstLine)).toEqual([1, 77]); // each cut after the line holding the mark
+    expect(splitAtNewlines(new ByteChunks([Buffer.from(`${lines}\n`)]), [3, 3, 1]).map((p) => p.firstLine)).toEqual([1, 44, 87]);
+    expect(splitAtNewlines(new ByteChunks([Buffer.from(`${lines}\n`)]), [1, 1, 1, 1])).toEqual(pieces);
+  });
+
   it('gives fewer parts when there are fewer lines, and one part for one line or an empty body', () => {
     expect(check('{"a":1}\n{"b":2}\n', 8).length).toBeLessThanOrEqual(2);
     expect(check('{"a":1}', 4)).toEqual([{ start: 0, end: 7, firstLine: 1 }]);
