@@ -35,7 +35,6 @@ export function classifyItem(item: BulkItemBody | undefined): ItemVerdict {
   if (status === 201) return CREATED;
   if (status === 409) return DUPLICATE;
   if (status >= 200 && status < 300) return { kind: 'created', status };
-  if (status === 409) return { kind: 'duplicate', status: 409 };
   const error = itemError(item?.error, status);
   if (RETRIABLE_STATUSES.has(status) || status === 0) return { kind: 'retry', status, error };
   return { kind: 'permanent', status, error };
@@ -43,6 +42,7 @@ export function classifyItem(item: BulkItemBody | undefined): ItemVerdict {
 
 const ALL_CREATED_HEAD = '{"errors":false,"items":[';
 const CREATED_ITEM = '{"create":{"status":201}}';
+const CREATED_ENTRY = Object.freeze({ create: Object.freeze({ status: 201 }) });
 /** `CREATED_ITEM,` repeated, grown to the longest all-created response seen; sliced, never copied. */
 let createdItems = '';
 
@@ -79,8 +79,6 @@ export function parseBulkResponseText(json: string, sent: number): ItemVerdict[]
   }
   return parseBulkResponse(body, sent);
 }
-
-const CREATED_ENTRY = Object.freeze({ create: Object.freeze({ status: 201 }) });
 
 /**
  * Classifies every item of a bulk response (request order). A response with fewer items than
