@@ -72,7 +72,7 @@ export const ingestRouteSchema = {
     413: problem('Body, decompressed body, an event, or the event count over its limit.'),
     415: problem('Unsupported Content-Type or Content-Encoding.'),
     429: problem('The gateway holds as many events as it may; see Retry-After.'),
-    503: problem('Shutting down, or ack=indexed timed out (events stay queued); see Retry-After.'),
+    503: problem('Nothing accepted: shutting down (shutting-down), the spool full or failing while Elasticsearch is not taking events (spool-unavailable), too many bytes being read (intake-busy), or the framing worker failed (framing-failed). Or ack=indexed timed out (ack-timeout; the events stay queued). See Retry-After.'),
   },
 } as const;
 

@@ -1,5 +1,6 @@
 // Sends batches cut from the queue to the bulk sink, at most the adaptive concurrency limit
-// (1..`maxInFlight`, see concurrency-limit.ts) at a time, and acts on every item's verdict: done, duplicate (counted), retry later (backoff), or dead letter.
+// (1..`maxInFlight`, see concurrency-limit.ts) at a time, and acts on every item's verdict: done,
+// duplicate (counted), retry later (backoff), or dead letter.
 // A failed bulk request (Elasticsearch unreachable, timeout, 5xx) puts its whole batch back
 // after a backoff; those events stay held until Elasticsearch takes them.
 import type { FastifyBaseLogger } from 'fastify';
