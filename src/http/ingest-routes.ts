@@ -11,7 +11,8 @@ import { WorkerFailedError } from '../pipeline/worker-pool.ts';
 import type { StreamRegistry } from '../ingest/stream-context.ts';
 import { STREAM_NAME } from '../config/streams.ts';
 import { AckTracker } from '../pipeline/ack-tracker.ts';
-import type { ItemOutcome, PipelineEvent } from '../pipeline/event.ts';
+import type { ItemOutcome } from '../pipeline/event.ts';
+import { idAt, indexAt, newBlock, type EventBlock } from '../pipeline/event-block.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { sendProblem } from './problem.ts';
@@ -37,21 +38,26 @@ interface IngestQuery {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 function countsOf(framed: FramedRequest) {
-  return { accepted: framed.events.length, rejected: framed.rejected, errors: framed.errors };
+  return { accepted: framed.accepted, rejected: framed.rejected, errors: framed.errors };
 }
 
-function itemsOf(framed: FramedRequest, events: PipelineEvent[], outcomes: (ItemOutcome | undefined)[]) {
-  return events.map((e, i) => {
-    const o = outcomes[i];
-    return {
-      ...positionOf(framed, i),
-      _id: e.id,
-      _index: e.index,
-      result: o?.result ?? 'pending',
-      ...(o === undefined ? {} : { status: o.status }),
-      ...(o !== undefined && 'error' in o ? { error: o.error } : {}),
-    };
-  });
+function itemsOf(framed: FramedRequest, blocks: EventBlock[], outcomes: (ItemOutcome | undefined)[]) {
+  const items = [];
+  let n = 0;
+  for (const b of blocks) {
+    for (let i = 0; i < b.count; i++, n++) {
+      const o = outcomes[n];
+      items.push({
+        ...positionOf(framed, n),
+        _id: idAt(b, i),
+        _index: indexAt(b, i),
+        result: o?.result ?? 'pending',
+        ...(o === undefined ? {} : { status: o.status }),
+        ...(o !== undefined && 'error' in o ? { error: o.error } : {}),
+      });
+    }
+  }
+  return items;
 }
 
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
@@ -107,7 +113,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       // Bytes being read count against the intake bound until the events are handed over.
       const ticket = deps.intake.open();
       let framed: FramedRequest;
-      let events: PipelineEvent[];
+      let blocks: EventBlock[];
       let tracker: AckTracker | undefined;
       try {
         try {
@@ -129,28 +135,25 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
 
         const counts = countsOf(framed);
         for (const [reason, n] of Object.entries(framed.rejectedBy)) metrics.eventsRejected.inc({ stream, reason }, n);
-        if (framed.events.length === 0 && framed.rejected === 0) {
+        if (framed.accepted === 0 && framed.rejected === 0) {
           return refuse(400, 'no-events', 'No events', 'the body holds no events');
         }
-        if (framed.rejected > 0 && (atomic || framed.events.length === 0)) {
+        if (framed.rejected > 0 && (atomic || framed.accepted === 0)) {
           return refuse(400, 'invalid-events', 'Invalid events', atomic
-            ? `${framed.rejected} of ${framed.rejected + framed.events.length} events are invalid; with atomic=true nothing was accepted`
+            ? `${framed.rejected} of ${framed.rejected + framed.accepted} events are invalid; with atomic=true nothing was accepted`
             : `all ${framed.rejected} events are invalid; nothing was accepted`, { ...counts, accepted: 0 });
         }
 
-        tracker = ack === 'indexed' ? new AckTracker(framed.events.length) : undefined;
-        const acceptedAt = deps.now();
-        events = framed.events.map((f, i) => ({
-          id: f.id,
-          index: f.index,
-          stream,
-          source: f.source,
-          acceptedAt,
-          kind: 'event',
-          attempts: 0,
-          onDone: tracker?.callback(i),
-        }));
-        const submitted = await pipeline.submit(events);
+        const acks = ack === 'indexed' ? new AckTracker(framed.accepted) : undefined;
+        tracker = acks;
+        const meta = { stream, acceptedAt: deps.now(), kind: 'event' } as const;
+        let first = 0;
+        blocks = framed.parts.map((part) => {
+          const offset = first;
+          first += part.idEnds.length;
+          return newBlock(part, meta, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(offset + i, outcome) });
+        });
+        const submitted = await pipeline.submit(blocks);
         if (!submitted.ok) {
           reply.header('retry-after', String(submitted.retryAfterSeconds));
           if (submitted.reason === 'closing') return refuse(503, 'shutting-down', 'Shutting down', 'the gateway began shutting down while this request was read; nothing was accepted; retry against another instance');
@@ -163,11 +166,11 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       } finally {
         ticket.close();
       }
-      metrics.eventsAccepted.inc({ stream }, events.length);
+      metrics.eventsAccepted.inc({ stream }, framed.accepted);
       const counts = countsOf(framed);
       if (tracker === undefined) return reply.code(202).send(counts);
       const result = await tracker.wait(config.ackTimeoutMs);
-      const items = itemsOf(framed, events, result.outcomes);
+      const items = itemsOf(framed, blocks, result.outcomes);
       if (!result.complete) {
         reply.header('retry-after', '5');
         const pending = items.filter((i) => i.result === 'pending').length;

@@ -2,6 +2,7 @@
 // a JSON document holding one event or an array of them. Per-event problems are collected
 // (all counted, the first N kept); request-level problems throw a BodyError.
 import { BodyError } from './body-decoder.ts';
+import { encodeBulkLines, type BulkLines } from '../sink/bulk-body.ts';
 import { envelope, envelopeLine, type EnvelopedEvent, type EnvelopeResult } from './envelope.ts';
 import { LineTooLargeError, NdjsonFramer } from './ndjson-framer.ts';
 import type { StreamContext } from './stream-context.ts';
@@ -21,11 +22,17 @@ export interface EventError {
 /** What a position number means: an NDJSON line (1-based) or a JSON array element (0-based). */
 export type PositionKind = 'line' | 'element';
 
-/** The accepted events of a request, with their positions in it (same order), and the rest counted. */
+/**
+ * The accepted events of a request, encoded as bulk lines in one or more parts (a body framed in
+ * parallel gives one per part), with their positions in the request (same order), and the rest
+ * counted.
+ */
 export interface FramedRequest {
-  events: EnvelopedEvent[];
+  parts: BulkLines[];
+  /** Events in all parts. */
+  accepted: number;
   positionKind: PositionKind;
-  positions: ArrayLike<number>;
+  positions: Int32Array;
   rejected: number;
   /** Rejected events by reason (all of them; `errors` lists only the first few). */
   rejectedBy: Record<string, number>;
@@ -54,25 +61,36 @@ export function bodyFormat(contentType: string | undefined): BodyFormat | undefi
 }
 
 class Collector {
-  readonly out: FramedRequest & { positions: number[] };
+  private readonly events: EnvelopedEvent[] = [];
+  private readonly positions: number[] = [];
+  private rejected = 0;
+  private readonly rejectedBy: Record<string, number> = {};
+  private readonly errors: EventError[] = [];
   private readonly limits: FrameLimits;
+  private readonly positionKind: PositionKind;
   constructor(limits: FrameLimits, positionKind: PositionKind) {
     this.limits = limits;
-    this.out = { events: [], positionKind, positions: [], rejected: 0, rejectedBy: {}, errors: [] };
+    this.positionKind = positionKind;
   }
 
   add(position: Position, result: EnvelopeResult): void {
-    if (this.out.events.length + this.out.rejected >= this.limits.maxEventsPerRequest) throw tooManyEvents(this.limits);
+    if (this.events.length + this.rejected >= this.limits.maxEventsPerRequest) throw tooManyEvents(this.limits);
     if (result.ok) {
       // NDJSON lines are held to the limit by the framer; array elements only exist once parsed.
       if ('element' in position && result.event.source.length > this.limits.maxLineBytes) throw eventTooLarge(position, this.limits.maxLineBytes);
-      this.out.events.push(result.event);
-      this.out.positions.push('line' in position ? position.line : position.element);
+      this.events.push(result.event);
+      this.positions.push('line' in position ? position.line : position.element);
       return;
     }
-    this.out.rejected++;
-    this.out.rejectedBy[result.code] = (this.out.rejectedBy[result.code] ?? 0) + 1;
-    if (this.out.errors.length < this.limits.maxReportedErrors) this.out.errors.push({ ...position, code: result.code, detail: result.detail });
+    this.rejected++;
+    this.rejectedBy[result.code] = (this.rejectedBy[result.code] ?? 0) + 1;
+    if (this.errors.length < this.limits.maxReportedErrors) this.errors.push({ ...position, code: result.code, detail: result.detail });
+  }
+
+  /** The request framed: accepted events encoded as bulk lines (one part). */
+  finish(): FramedRequest {
+    const parts = this.events.length === 0 ? [] : [encodeBulkLines(this.events)];
+    return { parts, accepted: this.events.length, positionKind: this.positionKind, positions: Int32Array.from(this.positions), rejected: this.rejected, rejectedBy: this.rejectedBy, errors: this.errors };
   }
 }
 
@@ -111,7 +129,7 @@ export class NdjsonFraming {
 
   end(): FramedRequest {
     this.guard(() => this.framer.end());
-    return this.collect.out;
+    return this.collect.finish();
   }
 
   private guard(step: () => void): void {
@@ -138,7 +156,7 @@ export function frameJsonBytes(body: Buffer, ctx: StreamContext, limits: FrameLi
     const position = { element: i };
     collect.add(position, envelope(value, undefined, ctx, idFor(idempotencyKey, position)));
   });
-  return collect.out;
+  return collect.finish();
 }
 
 /**

@@ -1,9 +1,9 @@
 // Entry of a framing worker thread (see request-framing.ts): frames, parses, validates and
-// envelopes whole request bodies, and hands the events back packed for transfer.
+// envelopes whole request bodies, and hands the events back as bulk lines, by transfer.
 import { parentPort, workerData } from 'node:worker_threads';
 import { BodyError } from './body-decoder.ts';
 import { frameBody } from './frame-request.ts';
-import { packFrames, transferListOf } from './framed-transfer.ts';
+import { transferListOf } from './framed-transfer.ts';
 import { createStreamRegistry } from './stream-context.ts';
 import { wireError, type FramingTask, type FramingWorkerData, type FramingOutcome } from './request-framing.ts';
 
@@ -20,8 +20,8 @@ function frame(task: FramingTask): { outcome: FramingOutcome; transfer: ArrayBuf
   if (ctx === undefined) throw new Error(`stream ${task.stream} is not known to the framing worker`);
   try {
     const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
-    const packed = packFrames(frameBody(task.format, body, ctx, data.limits, task.idempotencyKey, task.firstLine), task.body);
-    return { outcome: { packed }, transfer: transferListOf(packed) };
+    const framed = frameBody(task.format, body, ctx, data.limits, task.idempotencyKey, task.firstLine);
+    return { outcome: { framed }, transfer: transferListOf(framed) };
   } catch (err) {
     if (!(err instanceof BodyError)) throw err;
     return { outcome: wireError(err), transfer: [] };

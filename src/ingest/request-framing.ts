@@ -14,7 +14,6 @@ import { BodyError } from './body-decoder.ts';
 import { frameBody, frameJson, frameNdjson, tooManyEvents, type BodyFormat, type EventError, type FramedRequest } from './frame-request.ts';
 import { ByteChunks } from './byte-chunks.ts';
 import { splitAtNewlines } from './ndjson-framer.ts';
-import { unpackFrames, type PackedFrames } from './framed-transfer.ts';
 import type { StreamContext, StreamRegistryConfig } from './stream-context.ts';
 
 export interface FramingWorkerData {
@@ -33,11 +32,9 @@ export interface FramingTask {
 }
 
 export type FramingOutcome =
-  | { packed: PackedFrames }
+  | { framed: FramedRequest }
   | { bodyError: { status: number; slug: string; title: string; detail: string; extensions: Record<string, unknown> } };
 
-/** A part's answer: from a worker, or framed on the main thread when no worker took it. */
-type PartOutcome = FramingOutcome | { framed: FramedRequest };
 
 export const wireError = (e: BodyError): FramingOutcome => ({ bodyError: { status: e.status, slug: e.slug, title: e.title, detail: e.message, extensions: e.extensions } });
 
@@ -73,32 +70,33 @@ const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './framing-worker.
  * error wins, and the event limit counts across parts. (Framed in one go, a request over the
  * event limit stops at the limit; as parts, a later part's own 413 may be the one reported.)
  */
-function mergeParts(outcomes: PartOutcome[], limits: IngestLimits): FramedRequest {
+function mergeParts(outcomes: FramingOutcome[], limits: IngestLimits): FramedRequest {
   const framed: FramedRequest[] = [];
   for (const o of outcomes) {
     if ('bodyError' in o) {
       const e = o.bodyError;
       throw new BodyError(e.status, e.slug, e.title, e.detail, e.extensions);
     }
-    framed.push('packed' in o ? unpackFrames(o.packed) : o.framed);
+    framed.push(o.framed); // (a worker's bulk lines arrive as Uint8Arrays; newBlock makes them Buffers)
   }
   if (framed.length === 1) return framed[0] as FramedRequest;
   let count = 0;
-  for (const f of framed) count += f.events.length + f.rejected;
+  for (const f of framed) count += f.accepted + f.rejected;
   if (count > limits.maxEventsPerRequest) throw tooManyEvents(limits);
-  const positions = new Int32Array(framed.reduce((n, f) => n + f.events.length, 0));
+  const accepted = framed.reduce((n, f) => n + f.accepted, 0);
+  const positions = new Int32Array(accepted);
   const errors: EventError[] = [];
   let at = 0;
   let rejected = 0;
   const rejectedBy: Record<string, number> = {};
   for (const f of framed) {
-    for (let i = 0; i < f.events.length; i++) positions[at + i] = f.positions[i] as number;
-    at += f.events.length;
+    positions.set(f.positions, at);
+    at += f.accepted;
     rejected += f.rejected;
     for (const [reason, n] of Object.entries(f.rejectedBy)) rejectedBy[reason] = (rejectedBy[reason] ?? 0) + n;
     for (const e of f.errors) if (errors.length < limits.maxReportedErrors) errors.push(e);
   }
-  return { events: framed.flatMap((f) => f.events), positionKind: 'line', positions, rejected, rejectedBy, errors };
+  return { parts: framed.flatMap((f) => f.parts), accepted, positionKind: 'line', positions, rejected, rejectedBy, errors };
 }
 
 export function createRequestFraming(config: GatewayConfig, metrics: Metrics, now: () => number, onWorkerFailed: (err: Error) => void): RequestFraming {
@@ -119,7 +117,7 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
     streams: { streams: config.streams, idField: config.idField, defaultIndexPattern: config.defaultIndexPattern, unknownStreams: config.unknownStreams },
     limits,
   };
-  const frameOnMainThread = (task: FramingTask, ctx: StreamContext): PartOutcome => {
+  const frameOnMainThread = (task: FramingTask, ctx: StreamContext): FramingOutcome => {
     try {
       return { framed: frameBody(task.format, Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), ctx, limits, task.idempotencyKey, task.firstLine) };
     } catch (err) {
@@ -166,7 +164,7 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
         const task: FramingTask = { format, stream: ctx.stream, body: bytes, firstLine: part.firstLine, idempotencyKey: key, now: acceptedAt };
         // (The main thread's piece is the last one: the workers have theirs by then.)
         // A throw there becomes this part's rejection, so the workers' answers are still awaited.
-        return (i === mainPiece ? undefined : pool.run(task, [bytes.buffer])) ?? new Promise<PartOutcome>((resolve) => resolve(frameOnMainThread(task, ctx)));
+        return (i === mainPiece ? undefined : pool.run(task, [bytes.buffer])) ?? new Promise<FramingOutcome>((resolve) => resolve(frameOnMainThread(task, ctx)));
       });
       read.length = 0; // the chunks are copied into the parts: let them go while the workers frame
       return mergeParts(await Promise.all(tasks), limits);

@@ -18,13 +18,11 @@ export class AckTracker {
     this.allDone = count === 0 ? Promise.resolve() : new Promise((resolve) => { this.resolveAll = resolve; });
   }
 
-  /** The callback for event number i; counts only its first call. */
-  callback(i: number): (outcome: ItemOutcome) => void {
-    return (outcome) => {
-      if (this.outcomes[i] !== undefined) return;
-      this.outcomes[i] = outcome;
-      if (--this.remaining === 0) this.resolveAll?.();
-    };
+  /** Event number i reached a final state; only its first outcome counts. */
+  record(i: number, outcome: ItemOutcome): void {
+    if (this.outcomes[i] !== undefined) return;
+    this.outcomes[i] = outcome;
+    if (--this.remaining === 0) this.resolveAll?.();
   }
 
   async wait(timeoutMs: number): Promise<AckResult> {

@@ -1,6 +1,6 @@
 // The pipeline behind every ingest source: admission, the memory budget, the queue, batcher and
 // dispatcher, and — when a spool is configured — the spool and its replay. Routes hand it
-// enveloped events; nothing else reaches the sink.
+// blocks of framed events; nothing else reaches the sink.
 //
 // memory durability: events go to the in-memory queue; they go to the spool instead while the
 //   breaker is open or the queue is over its high-water mark, and at shutdown whatever could not
@@ -13,7 +13,7 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import type { BulkSink } from '../sink/bulk-sink.ts';
 import { AckWaiters } from './ack-waiters.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { eventMemory, type PipelineEvent } from './event.ts';
+import { countOf, eventAt, forEachEvent, idAt, indexAt, memoryOf, rangeMemory, wholeBlock, type EventBlock, type EventRange } from './event-block.ts';
 import { EventQueue } from './event-queue.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { Replayer } from './replayer.ts';
@@ -131,7 +131,8 @@ export class Pipeline {
   }
 
   /** Accepts all of the events or none. Resolves once they are queued (or durably spooled). */
-  async submit(events: readonly PipelineEvent[]): Promise<Admission> {
+  async submit(blocks: readonly EventBlock[]): Promise<Admission> {
+    const ranges = blocks.map(wholeBlock);
     const { spool, durability } = this.d;
     // A request still being read when shutdown began: nothing may be acknowledged any more.
     if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
@@ -143,16 +144,14 @@ export class Pipeline {
       if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
     }
     if (durability === 'memory' && (spool === undefined || (this.d.sendAllowed() && !this.budget.overHighWater))) {
-      let bytes = 0;
-      for (const e of events) bytes += eventMemory(e);
-      if (this.budget.tryReserve(bytes, events.length)) {
-        this.dispatcher.enqueue(events);
+      if (this.budget.tryReserve(memoryOf(ranges), countOf(ranges))) {
+        this.dispatcher.enqueue(ranges);
         return { ok: true };
       }
       if (spool === undefined) return { ok: false, status: 429, reason: 'queue_full', retryAfterSeconds: this.retryAfter() };
     }
     if (spool === undefined) throw new Error('unreachable: durable mode without a spool');
-    return this.appendToSpool(events);
+    return this.appendToSpool(ranges);
   }
 
   /** Flushes what is held (bounded), spools what could not be flushed, closes the spool. */
@@ -185,9 +184,15 @@ export class Pipeline {
     }
   }
 
-  private async appendToSpool(events: readonly PipelineEvent[]): Promise<Admission> {
+  private async appendToSpool(ranges: readonly EventRange[]): Promise<Admission> {
     const spool = this.d.spool as SpoolPort;
-    for (const e of events) if (e.onDone !== undefined) this.waiters.register(e.index, e.id, e.onDone);
+    // The spool stores bytes, not callbacks: ack=indexed outcomes find their way back by id.
+    forEachEvent(ranges, (b, i) => {
+      const onDone = b.onDone;
+      if (onDone !== undefined) this.waiters.register(indexAt(b, i), idAt(b, i), (outcome) => onDone(i, outcome));
+    });
+    const events: ReturnType<typeof eventAt>[] = [];
+    forEachEvent(ranges, (b, i) => events.push(eventAt(b, i)));
     this.spoolAppends++;
     try {
       await spool.append(events);
@@ -213,32 +218,28 @@ export class Pipeline {
    * bounded however slow the disk is; if the spool cannot take them they stay in memory and are
    * tried again (never dropped).
    */
-  private park(events: PipelineEvent[]): void {
-    if (events.length === 0) return;
-    const live: PipelineEvent[] = [];
-    let spooledBytes = 0;
-    let spooledCount = 0;
-    for (const e of events) {
-      if (e.fromSpool === undefined) {
-        live.push(e);
-      } else {
-        spooledBytes += eventMemory(e);
-        spooledCount++;
+  private park(ranges: EventRange[]): void {
+    const live: EventRange[] = [];
+    for (const r of ranges) {
+      const handBack = r.lines.handBack;
+      if (handBack === undefined) {
+        live.push(r);
+        continue;
       }
+      this.budget.release(rangeMemory(r), r.to - r.from);
+      for (let i = r.from; i < r.to; i++) handBack(i);
     }
-    this.budget.release(spooledBytes, spooledCount);
-    for (const e of events) e.fromSpool?.handBack();
     if (live.length === 0) return;
-    let liveBytes = 0;
-    for (const e of live) liveBytes += eventMemory(e);
+    const liveBytes = memoryOf(live);
+    const liveCount = countOf(live);
     this.appendToSpool(live).then((admission) => {
       if (admission.ok) {
-        this.budget.release(liveBytes, live.length);
+        this.budget.release(liveBytes, liveCount);
         return;
       }
       if (this.now() - this.lastKeptLog > 10_000) {
         this.lastKeptLog = this.now();
-        this.d.log.warn({ events: live.length, held: this.budget.heldEvents, reason: admission.reason }, 'could not spool events; keeping them in memory and retrying (logged at most every 10 s)');
+        this.d.log.warn({ events: liveCount, held: this.budget.heldEvents, reason: admission.reason }, 'could not spool events; keeping them in memory and retrying (logged at most every 10 s)');
       }
       this.dispatcher.retryLater(live, 1000);
     }, () => {});

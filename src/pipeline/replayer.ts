@@ -10,7 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { AckWaiters } from './ack-waiters.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import { eventMemory, type PipelineEvent } from './event.ts';
+import { blockOfEvents, idAt, indexAt, rangeMemory, wholeBlock } from './event-block.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { SlowStart } from './slow-start.ts';
 import type { SpoolPort, SpoolReadBatch } from './spool-port.ts';
@@ -82,35 +82,31 @@ export class Replayer {
 
   private send(batch: SpoolReadBatch): void {
     const { spool, dispatcher, budget, waiters, metrics } = this.d;
-    let remaining = batch.events.length;
+    // The closures keep the count and position only: the decoded events (and the read buffer
+    // their sources point into) go once the block holds their bulk lines.
+    const { position } = batch;
+    const count = batch.events.length;
+    let remaining = count;
     let handedBack = false;
     const settle = () => {
       if (--remaining > 0) return;
-      this.outstanding -= batch.events.length;
-      if (handedBack) spool.release(batch.position);
-      else spool.commit(batch.position).catch((err: Error) => this.d.log.error({ err }, 'spool commit failed; the batch will be replayed after a restart (deduplicated by id)'));
+      this.outstanding -= count;
+      if (handedBack) spool.release(position);
+      else spool.commit(position).catch((err: Error) => this.d.log.error({ err }, 'spool commit failed; the batch will be replayed after a restart (deduplicated by id)'));
       this.kick();
     };
-    const events: PipelineEvent[] = batch.events.map((s) => ({
-      id: s.id,
-      index: s.index,
-      stream: s.stream,
-      source: s.source,
-      acceptedAt: s.acceptedAt,
-      kind: s.kind,
-      attempts: 0,
-      onDone: (outcome) => {
-        waiters.resolve(s.index, s.id, outcome);
+    const block = blockOfEvents(batch.events, {
+      onDone: (i, outcome) => {
+        if (waiters.size > 0) waiters.resolve(indexAt(block, i), idAt(block, i), outcome);
         settle();
       },
-      fromSpool: { handBack: () => { handedBack = true; settle(); } },
-    }));
-    let bytes = 0;
-    for (const e of events) bytes += eventMemory(e);
-    budget.reserve(bytes, events.length);
-    this.outstanding += events.length;
-    metrics.replayedEvents.inc(events.length);
-    dispatcher.enqueue(events);
+      handBack: () => { handedBack = true; settle(); },
+    });
+    const range = wholeBlock(block);
+    budget.reserve(rangeMemory(range), block.count);
+    this.outstanding += block.count;
+    metrics.replayedEvents.inc(block.count);
+    dispatcher.enqueue([range]);
   }
 
   private sleep(ms: number): Promise<void> {

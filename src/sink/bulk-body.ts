@@ -1,6 +1,32 @@
-// Builds a bulk request body from pipeline events: one `create` action with the event's index
-// and id, then the event's own bytes. Pure; the source bytes are copied once, never re-encoded.
-import type { PipelineEvent } from '../pipeline/event.ts';
+// Bulk request bytes: every event's `create` action line (its index and id), then its own bytes.
+// Framing encodes them once per event (BulkLines, in a framing worker where there is one), and a
+// bulk request body is then a copy of whole ranges of them. Pure; the source bytes are copied
+// once, never re-encoded.
+
+/**
+ * Events encoded as bulk lines, with where each event's parts are: what framing hands the
+ * pipeline, transferable between threads (typed arrays, strings, no objects per event).
+ */
+export interface BulkLines {
+  /** Each event's action line, source and newline, back to back. */
+  bulk: Uint8Array;
+  /** Event i's lines are bulk[lineStarts[i], lineStarts[i + 1]): one entry more than events. */
+  lineStarts: Uint32Array;
+  /** Event i's source is bulk[sourceStarts[i], lineStarts[i + 1] - 1). */
+  sourceStarts: Uint32Array;
+  /** Every event's id, back to back: event i's is ids.slice(idEnds[i - 1] ?? 0, idEnds[i]). */
+  ids: string;
+  idEnds: Uint32Array;
+  /** Index names, and event i's as indexNames[indexRefs[i]]. */
+  indexNames: string[];
+  indexRefs: Uint32Array;
+}
+
+export interface BulkEvent {
+  readonly index: string;
+  readonly id: string;
+  readonly source: Uint8Array;
+}
 
 /** Printable ASCII without `"` and `\`: JSON.stringify only adds the quotes. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -13,63 +39,105 @@ export function actionLine(index: string, id: string): string {
 
 /**
  * The same bytes as concatenating actionLine(index, id), source and a newline per event, written
- * into one buffer: the action's constant part is encoded once per index, plain ids are written
- * as latin1 without JSON.stringify, and there are no intermediate buffers.
+ * into one buffer of its own (never a slice of Node's shared pool, so it can be transferred): the
+ * action's constant part is encoded once per index, plain ids are written as latin1 without
+ * JSON.stringify, and there are no intermediate buffers.
  */
-export function buildBulkBody(events: readonly Pick<PipelineEvent, 'index' | 'id' | 'source'>[]): Buffer {
-  const prefixes = new Map<string, Buffer>();
-  const prefixOf = new Array<Buffer>(events.length);
-  const idJson = new Array<string>(events.length);
-  const idBytes = new Int32Array(events.length); // negative: not plain, write as UTF-8
+export function encodeBulkLines(events: readonly BulkEvent[]): BulkLines {
+  const n = events.length;
+  const prefixRef = new Map<string, number>();
+  const prefixRefs = new Uint32Array(n);
+  const prefixList: Buffer[] = [];
+  const indexNames: string[] = [];
+  const idJson = new Array<string>(n);
+  const idBytes = new Int32Array(n); // negative: not plain, write as UTF-8
+  const idParts = new Array<string>(n);
+  const idEnds = new Uint32Array(n);
+  let idChars = 0;
   let size = 0;
   let lastIndex: string | undefined;
-  let lastPrefix: Buffer | undefined;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i] as Pick<PipelineEvent, 'index' | 'id' | 'source'>;
-    let prefix = e.index === lastIndex ? lastPrefix : prefixes.get(e.index);
-    if (prefix === undefined) {
-      prefix = Buffer.from(`{"create":{"_index":${JSON.stringify(e.index)},"_id":`);
-      prefixes.set(e.index, prefix);
+  let lastRef = 0;
+  for (let i = 0; i < n; i++) {
+    const e = events[i] as BulkEvent;
+    if (e.index !== lastIndex) {
+      let ref = prefixRef.get(e.index);
+      if (ref === undefined) {
+        ref = prefixList.length;
+        prefixList.push(Buffer.from(`{"create":{"_index":${JSON.stringify(e.index)},"_id":`));
+        indexNames.push(e.index);
+        prefixRef.set(e.index, ref);
+      }
+      lastIndex = e.index;
+      lastRef = ref;
     }
-    lastIndex = e.index;
-    lastPrefix = prefix;
-    prefixOf[i] = prefix;
-    let n: number;
+    prefixRefs[i] = lastRef;
+    let bytes: number;
     if (PLAIN.test(e.id)) {
       idJson[i] = e.id;
-      n = e.id.length + 2;
-      idBytes[i] = n;
+      bytes = e.id.length + 2;
+      idBytes[i] = bytes;
     } else {
       const json = JSON.stringify(e.id);
       idJson[i] = json;
-      n = Buffer.byteLength(json);
-      idBytes[i] = -n;
+      bytes = Buffer.byteLength(json);
+      idBytes[i] = -bytes;
     }
-    size += prefix.length + n + SUFFIX.length + e.source.length + 1;
+    idParts[i] = e.id;
+    idChars += e.id.length;
+    idEnds[i] = idChars;
+    size += (prefixList[lastRef] as Buffer).length + bytes + SUFFIX.length + e.source.length + 1;
   }
+  const bulk = Buffer.allocUnsafeSlow(size);
+  const lineStarts = new Uint32Array(n + 1);
+  const sourceStarts = new Uint32Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const e = events[i] as BulkEvent;
+    lineStarts[i] = at;
+    // TypedArray#set and single bytes: Buffer#copy and Buffer#write check their arguments in JS.
+    const prefix = prefixList[prefixRefs[i] as number] as Buffer;
+    bulk.set(prefix, at);
+    at += prefix.length;
+    const bytes = idBytes[i] as number;
+    if (bytes > 0) {
+      bulk[at++] = 0x22; // "
+      at += bulk.write(idJson[i] as string, at, 'latin1');
+      bulk[at++] = 0x22;
+    } else {
+      at += bulk.write(idJson[i] as string, at, 'utf8');
+    }
+    bulk[at++] = 0x7d; // }}\n
+    bulk[at++] = 0x7d;
+    bulk[at++] = 0x0a;
+    sourceStarts[i] = at;
+    bulk.set(e.source, at);
+    at += e.source.length;
+    bulk[at++] = 0x0a;
+  }
+  lineStarts[n] = at;
+  if (at !== size) throw new Error(`bulk lines size mismatch: wrote ${at} of ${size} bytes`);
+  return { bulk, lineStarts, sourceStarts, ids: idParts.join(''), idEnds, indexNames, indexRefs: prefixRefs };
+}
+
+/** Events [from, to) of some bulk lines. */
+export interface BulkRange {
+  readonly lines: BulkLines;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A bulk request body: the ranges' lines, in order, copied into one buffer. */
+export function buildBulkBody(ranges: readonly BulkRange[]): Buffer {
+  let size = 0;
+  for (const r of ranges) size += (r.lines.lineStarts[r.to] as number) - (r.lines.lineStarts[r.from] as number);
   const body = Buffer.allocUnsafe(size);
   let at = 0;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i] as Pick<PipelineEvent, 'index' | 'id' | 'source'>;
-    // TypedArray#set and single bytes: Buffer#copy and Buffer#write check their arguments in JS.
-    const prefix = prefixOf[i] as Buffer;
-    body.set(prefix, at);
-    at += prefix.length;
-    const n = idBytes[i] as number;
-    if (n > 0) {
-      body[at++] = 0x22; // "
-      at += body.write(idJson[i] as string, at, 'latin1');
-      body[at++] = 0x22;
-    } else {
-      at += body.write(idJson[i] as string, at, 'utf8');
-    }
-    body[at++] = 0x7d; // }}\n
-    body[at++] = 0x7d;
-    body[at++] = 0x0a;
-    body.set(e.source, at);
-    at += e.source.length;
-    body[at++] = 0x0a;
+  for (const r of ranges) {
+    const { bulk, lineStarts } = r.lines;
+    const start = lineStarts[r.from] as number;
+    const end = lineStarts[r.to] as number;
+    body.set(bulk.subarray(start, end), at);
+    at += end - start;
   }
-  if (at !== size) throw new Error(`bulk body size mismatch: wrote ${at} of ${size} bytes`);
   return body;
 }

@@ -1,9 +1,11 @@
 // Wraps an event Elasticsearch refused for good into a dead-letter document: the original
 // event (as text, so it cannot conflict again), where it was going, why it failed, attempts
 // and times. It is written with `create` and the original `_id`, so it is never doubled.
-import type { ItemError, PipelineEvent } from '../pipeline/event.ts';
+import { blockOfEvents, type BlockOptions, type EventBlock, type EventInput } from '../pipeline/event-block.ts';
+import type { ItemError } from '../pipeline/event.ts';
 
-export function deadLetterEvent(event: PipelineEvent, status: number, error: ItemError, deadLetterIndex: string, now: number): PipelineEvent {
+/** The dead letter of one event, as a block of one event of kind 'dead-letter'. */
+export function deadLetterBlock(event: EventInput & { attempts: number }, status: number, error: ItemError, deadLetterIndex: string, now: number, options: BlockOptions): EventBlock {
   const doc = {
     '@timestamp': new Date(now).toISOString(),
     event: { id: event.id, stream: event.stream, original: event.source.toString('utf8') },
@@ -13,16 +15,14 @@ export function deadLetterEvent(event: PipelineEvent, status: number, error: Ite
     accepted_at: new Date(event.acceptedAt).toISOString(),
     failed_at: new Date(now).toISOString(),
   };
-  return {
+  return blockOfEvents([{
     id: event.id,
     index: deadLetterIndex,
     stream: event.stream,
     source: Buffer.from(JSON.stringify(doc)),
     acceptedAt: event.acceptedAt,
     kind: 'dead-letter',
-    attempts: 0,
-    onDone: undefined,
-  };
+  }], options);
 }
 
 export const DEAD_LETTER_MAPPINGS = {

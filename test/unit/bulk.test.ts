@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { actionLine, buildBulkBody } from '../../src/sink/bulk-body.ts';
+import { actionLine, buildBulkBody, encodeBulkLines } from '../../src/sink/bulk-body.ts';
+import { idAt, indexAt, newBlock, sourceAt } from '../../src/pipeline/event-block.ts';
 import { classifyItem, parseBulkResponse } from '../../src/sink/bulk-response.ts';
 import { backoffDelay } from '../../src/sink/retry-policy.ts';
 
-describe('buildBulkBody', () => {
+describe('bulk lines and bodies', () => {
   it('writes a create action with index and id, then the source bytes unchanged', () => {
     const source = Buffer.from('{"msg":"a \\"quoted\\" word","n":1.50}');
-    const body = buildBulkBody([
+    const body = Buffer.from(encodeBulkLines([
       { index: 'events-a-2026.01.01', id: 'id-1', source },
       { index: 'events-a-2026.01.02', id: 'we"ird\\id', source: Buffer.from('{}') },
-    ]).toString('utf8');
+    ]).bulk).toString('utf8');
     const lines = body.split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[4]).toBe('');
@@ -33,7 +34,15 @@ describe('buildBulkBody', () => {
         source: Buffer.from(JSON.stringify({ n: rand(1000), s: 'v✓'.repeat(rand(5)) })),
       }));
       const expected = Buffer.concat(events.flatMap((e) => [Buffer.from(actionLine(e.index, e.id)), e.source, Buffer.from('\n')]));
-      expect(buildBulkBody(events).equals(expected)).toBe(true);
+      const lines = encodeBulkLines(events);
+      expect(Buffer.from(lines.bulk).equals(expected)).toBe(true);
+      // Every event's id, index and source can be found again in the columns.
+      const block = newBlock(lines, { stream: 's', acceptedAt: 0, kind: 'event' });
+      expect(events.map((_, i) => [idAt(block, i), indexAt(block, i), sourceAt(block, i).toString()])).toEqual(events.map((e) => [e.id, e.index, e.source.toString()]));
+      // A body of ranges is exactly those events' lines, in order.
+      const cut = rand(events.length + 1);
+      const body = buildBulkBody([{ lines: block, from: cut, to: events.length }, { lines: block, from: 0, to: cut }]);
+      expect(body.equals(Buffer.concat([...events.slice(cut), ...events.slice(0, cut)].flatMap((e) => [Buffer.from(actionLine(e.index, e.id)), e.source, Buffer.from('\n')])))).toBe(true);
     }
   });
 });
