@@ -42,7 +42,7 @@ export const SETTINGS = [
   { env: 'GATEWAY_WORKER_MIN_BODY_BYTES', type: 'int', default: '32768', min: 0, description: 'Decoded bodies smaller than this are framed on the main thread (a hand-off to a worker would cost more than it saves).' },
   { env: 'GATEWAY_WORKER_IDLE_MS', type: 'int', default: '30000', min: 1, description: 'Framing workers stop after this long without a request for them (they start again on demand).' },
   { env: 'GATEWAY_ACK_TIMEOUT_MS', type: 'int', default: '30000', min: 1, description: 'How long `ack=indexed` waits for Elasticsearch before answering 503 with `Retry-After` (the events stay queued).' },
-  { env: 'GATEWAY_QUEUE_MAX_BYTES', type: 'int', default: String(32 * MiB), min: 1024, description: 'Memory for accepted, not yet indexed events (their bytes plus ~400 bytes of bookkeeping each); a request that does not fit goes to the spool, or gets 429 without one.' },
+  { env: 'GATEWAY_QUEUE_MAX_BYTES', type: 'int', default: String(32 * MiB), min: 1024, description: 'Memory for accepted, not yet indexed events (their bulk lines — action line and source — plus 64 bytes of bookkeeping each); a request that does not fit goes to the spool, or gets 429 without one.' },
   { env: 'GATEWAY_QUEUE_HIGH_WATER_BYTES', type: 'int', default: String(24 * MiB), min: 1, description: 'Above this, new requests get 429 with `Retry-After` and `/readyz` reports not ready.' },
   { env: 'GATEWAY_BATCH_MAX_DOCS', type: 'int', default: '5000', min: 1, description: 'A bulk request carries at most this many events.' },
   { env: 'GATEWAY_BATCH_MAX_BYTES', type: 'int', default: String(5 * MiB), min: 1024, description: 'A bulk request carries at most about this many bytes.' },

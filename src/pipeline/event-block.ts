@@ -6,6 +6,7 @@
 // rare paths (ack=indexed answers, retries, dead letters, the spool).
 import { encodeBulkLines, type BulkEvent, type BulkLines, type BulkRange } from '../sink/bulk-body.ts';
 import type { ItemOutcome } from './event.ts';
+import type { SpoolAppendBatch } from './spool-port.ts';
 
 export type EventKind = 'event' | 'dead-letter';
 
@@ -140,6 +141,48 @@ export function memoryOf(ranges: readonly EventRange[]): number {
   let bytes = 0;
   for (const r of ranges) bytes += rangeMemory(r);
   return bytes;
+}
+
+/** The ranges' events as the spool appends them: by position, no object per event. */
+export function spoolBatchOfRanges(ranges: readonly EventRange[]): SpoolAppendBatch {
+  const n = countOf(ranges);
+  const blocks = new Array<EventBlock>(n);
+  const at = new Uint32Array(n);
+  let k = 0;
+  for (const r of ranges) {
+    for (let i = r.from; i < r.to; i++, k++) {
+      blocks[k] = r.lines;
+      at[k] = i;
+    }
+  }
+  const block = (k: number) => blocks[k] as EventBlock;
+  return {
+    length: n,
+    id: (k) => idAt(block(k), at[k] as number),
+    index: (k) => indexAt(block(k), at[k] as number),
+    stream: (k) => metaAt(block(k), at[k] as number).stream,
+    acceptedAt: (k) => metaAt(block(k), at[k] as number).acceptedAt,
+    kind: (k) => metaAt(block(k), at[k] as number).kind,
+    source: (k) => sourceAt(block(k), at[k] as number),
+  };
+}
+
+/** The ranges in groups of at most maxEvents events (split at range boundaries; a larger range is a group of its own). */
+export function chunkRanges(ranges: readonly EventRange[], maxEvents: number): EventRange[][] {
+  const chunks: EventRange[][] = [];
+  let chunk: EventRange[] = [];
+  let n = 0;
+  for (const r of ranges) {
+    if (chunk.length > 0 && n + (r.to - r.from) > maxEvents) {
+      chunks.push(chunk);
+      chunk = [];
+      n = 0;
+    }
+    chunk.push(r);
+    n += r.to - r.from;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 /** Calls fn for every event of the ranges, in order. */

@@ -13,7 +13,7 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import type { BulkSink } from '../sink/bulk-sink.ts';
 import { AckWaiters } from './ack-waiters.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { countOf, eventAt, forEachEvent, idAt, indexAt, memoryOf, rangeMemory, wholeBlock, type EventBlock, type EventRange } from './event-block.ts';
+import { chunkRanges, countOf, forEachEvent, spoolBatchOfRanges, idAt, indexAt, memoryOf, rangeMemory, wholeBlock, type EventBlock, type EventRange } from './event-block.ts';
 import { EventQueue } from './event-queue.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { Replayer } from './replayer.ts';
@@ -191,8 +191,7 @@ export class Pipeline {
       const onDone = b.onDone;
       if (onDone !== undefined) this.waiters.register(indexAt(b, i), idAt(b, i), (outcome) => onDone(i, outcome));
     });
-    const events: ReturnType<typeof eventAt>[] = [];
-    forEachEvent(ranges, (b, i) => events.push(eventAt(b, i)));
+    const events = spoolBatchOfRanges(ranges);
     this.spoolAppends++;
     try {
       await spool.append(events);
@@ -229,20 +228,33 @@ export class Pipeline {
       this.budget.release(rangeMemory(r), r.to - r.from);
       for (let i = r.from; i < r.to; i++) handBack(i);
     }
-    if (live.length === 0) return;
-    const liveBytes = memoryOf(live);
-    const liveCount = countOf(live);
-    this.appendToSpool(live).then((admission) => {
-      if (admission.ok) {
-        this.budget.release(liveBytes, liveCount);
-        return;
+    if (live.length > 0) void this.spoolLive(live);
+  }
+
+  /**
+   * Appends live events to the spool a chunk (batchMaxDocs events) at a time, so the records
+   * being encoded stay small however much is parked at once (a whole queue when the breaker
+   * opens); a chunk the spool cannot take stays in memory and is tried again.
+   */
+  private async spoolLive(live: EventRange[]): Promise<void> {
+    this.spoolAppends++; // close() waits for the whole park, not only the chunk being written
+    try {
+      for (const chunk of chunkRanges(live, this.d.config.batchMaxDocs)) {
+        const admission = await this.appendToSpool(chunk);
+        const count = countOf(chunk);
+        if (admission.ok) {
+          this.budget.release(memoryOf(chunk), count);
+          continue;
+        }
+        if (this.now() - this.lastKeptLog > 10_000) {
+          this.lastKeptLog = this.now();
+          this.d.log.warn({ events: count, held: this.budget.heldEvents, reason: admission.reason }, 'could not spool events; keeping them in memory and retrying (logged at most every 10 s)');
+        }
+        this.dispatcher.retryLater(chunk, 1000);
       }
-      if (this.now() - this.lastKeptLog > 10_000) {
-        this.lastKeptLog = this.now();
-        this.d.log.warn({ events: liveCount, held: this.budget.heldEvents, reason: admission.reason }, 'could not spool events; keeping them in memory and retrying (logged at most every 10 s)');
-      }
-      this.dispatcher.retryLater(live, 1000);
-    }, () => {});
+    } finally {
+      this.spoolAppends--;
+    }
   }
 
   private retryAfter(): number {

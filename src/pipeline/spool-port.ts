@@ -1,8 +1,11 @@
 // What the pipeline needs of the disk spool (src/spool/ implements it; app.ts wires them).
-import type { SpoolEvent } from '../spool/spool-event.ts';
+import type { SpoolEvent, SpoolEventBatch } from '../spool/spool-event.ts';
 
 /** An event as the spool stores it (src/spool defines the encoding). */
 export type SpooledEvent = SpoolEvent;
+
+/** Events to append, read by position (src/spool defines the shape). */
+export type SpoolAppendBatch = SpoolEventBatch;
 
 export interface SpoolReadBatch {
   events: SpooledEvent[];
@@ -11,7 +14,7 @@ export interface SpoolReadBatch {
 
 export interface SpoolPort {
   /** All or nothing; resolves once durable per the fsync policy; rejects with isSpoolFull(err) when full. */
-  append(events: readonly SpooledEvent[]): Promise<void>;
+  append(events: SpoolAppendBatch): Promise<void>;
   /** The next events not yet handed out, or undefined when there are none. */
   read(maxEvents: number, maxBytes: number): Promise<SpoolReadBatch | undefined>;
   /**

@@ -24,22 +24,32 @@ export class RecordTooLargeError extends Error {
   override readonly name = 'RecordTooLargeError';
 }
 
-/** Frames payloads into one buffer of consecutive records, ready for a single write. */
-export function frameRecords(payloads: readonly Buffer[]): Buffer {
+/**
+ * Frames payloads into one buffer of consecutive records, ready for a single write: payload i
+ * has `sizes[i]` bytes and is written in place by `write(i, out, at)` (no buffer per payload).
+ */
+export function frameRecordsWith(sizes: Uint32Array, write: (i: number, out: Buffer, at: number) => void): Buffer {
   let total = 0;
-  for (const p of payloads) {
-    if (p.length > MAX_RECORD_PAYLOAD_BYTES) throw new RecordTooLargeError(`a spool record holds at most ${MAX_RECORD_PAYLOAD_BYTES} bytes (got ${p.length})`);
-    total += RECORD_HEADER_BYTES + p.length;
+  for (const size of sizes) {
+    if (size > MAX_RECORD_PAYLOAD_BYTES) throw new RecordTooLargeError(`a spool record holds at most ${MAX_RECORD_PAYLOAD_BYTES} bytes (got ${size})`);
+    total += RECORD_HEADER_BYTES + size;
   }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  for (const p of payloads) {
-    out.writeUInt32LE(p.length, at);
-    out.writeUInt32LE(checksum(p), at + 4);
-    p.copy(out, at + RECORD_HEADER_BYTES);
-    at += RECORD_HEADER_BYTES + p.length;
+  for (let i = 0; i < sizes.length; i++) {
+    const size = sizes[i] as number;
+    const start = at + RECORD_HEADER_BYTES;
+    write(i, out, start);
+    out.writeUInt32LE(size, at);
+    out.writeUInt32LE(checksum(out.subarray(start, start + size)), at + 4);
+    at = start + size;
   }
   return out;
+}
+
+/** Frames payload buffers into one buffer of consecutive records. */
+export function frameRecords(payloads: readonly Buffer[]): Buffer {
+  return frameRecordsWith(Uint32Array.from(payloads, (p) => p.length), (i, out, at) => out.set(payloads[i] as Buffer, at));
 }
 
 export type ParsedRecord =

@@ -23,38 +23,78 @@ export interface SpoolEvent {
   readonly kind: 'event' | 'dead-letter';
 }
 
-/** What append() takes: a PipelineEvent fits as is; `kind` defaults to 'event'. */
-export type SpoolEventInput = Omit<SpoolEvent, 'kind'> & { readonly kind?: SpoolEvent['kind'] };
+/** An event to append; `kind` defaults to 'event'. */
+export type SpoolEventInput = Omit<SpoolEvent, 'source' | 'kind'> & { readonly source: Uint8Array; readonly kind?: SpoolEvent['kind'] };
+
+/**
+ * What append() takes: events read by position, so the pipeline's blocks need no object per
+ * event (a park of a full queue at once would otherwise make ~100k of them at the same time).
+ */
+export interface SpoolEventBatch {
+  readonly length: number;
+  id(i: number): string;
+  index(i: number): string;
+  stream(i: number): string;
+  acceptedAt(i: number): number;
+  kind(i: number): SpoolEvent['kind'];
+  source(i: number): Uint8Array;
+}
+
+/** A batch over event objects. */
+export function spoolBatchOf(events: readonly SpoolEventInput[]): SpoolEventBatch {
+  const at = (i: number) => events[i] as SpoolEventInput;
+  return {
+    length: events.length,
+    id: (i) => at(i).id,
+    index: (i) => at(i).index,
+    stream: (i) => at(i).stream,
+    acceptedAt: (i) => at(i).acceptedAt,
+    kind: (i) => at(i).kind ?? 'event',
+    source: (i) => at(i).source,
+  };
+}
 
 export class SpoolEventEncodingError extends Error {
   override readonly name = 'SpoolEventEncodingError';
 }
 
-/** Bytes encodeSpoolEvent(e) will return, without encoding (to refuse before allocating). */
-export function encodedSpoolEventBytes(e: SpoolEventInput): number {
-  return SPOOL_EVENT_HEADER_BYTES + Buffer.byteLength(e.id, 'utf8') + Buffer.byteLength(e.index, 'utf8') + Buffer.byteLength(e.stream, 'utf8') + e.source.length;
+/** Bytes event i's payload takes (to refuse before allocating, and to frame it). */
+export function encodedSpoolEventBytes(b: SpoolEventBatch, i: number): number {
+  return SPOOL_EVENT_HEADER_BYTES + Buffer.byteLength(b.id(i), 'utf8') + Buffer.byteLength(b.index(i), 'utf8') + Buffer.byteLength(b.stream(i), 'utf8') + b.source(i).length;
 }
 
-export function encodeSpoolEvent(e: SpoolEventInput): Buffer {
-  const idLen = Buffer.byteLength(e.id, 'utf8');
-  const indexLen = Buffer.byteLength(e.index, 'utf8');
-  const streamLen = Buffer.byteLength(e.stream, 'utf8');
+/** Writes event i's payload into `out` at `at` (room for encodedSpoolEventBytes(b, i) bytes); returns its length. */
+export function encodeSpoolEventInto(b: SpoolEventBatch, i: number, out: Buffer, at: number): number {
+  const id = b.id(i);
+  const index = b.index(i);
+  const stream = b.stream(i);
+  const source = b.source(i);
+  const idLen = Buffer.byteLength(id, 'utf8');
+  const indexLen = Buffer.byteLength(index, 'utf8');
+  const streamLen = Buffer.byteLength(stream, 'utf8');
   if (idLen > MAX_STRING_BYTES || indexLen > MAX_STRING_BYTES || streamLen > MAX_STRING_BYTES) {
-    throw new SpoolEventEncodingError(`event ${e.id.slice(0, 64)}: id, index and stream must each be at most ${MAX_STRING_BYTES} bytes`);
+    throw new SpoolEventEncodingError(`event ${id.slice(0, 64)}: id, index and stream must each be at most ${MAX_STRING_BYTES} bytes`);
   }
-  const buf = Buffer.allocUnsafe(SPOOL_EVENT_HEADER_BYTES + idLen + indexLen + streamLen + e.source.length);
-  buf.writeUInt8(SPOOL_EVENT_VERSION, 0);
-  buf.writeUInt8(e.kind === 'dead-letter' ? FLAG_DEAD_LETTER : 0, 1);
-  buf.writeDoubleLE(e.acceptedAt, OFFSET_ACCEPTED_AT);
-  buf.writeUInt16LE(idLen, 10);
-  buf.writeUInt16LE(indexLen, 12);
-  buf.writeUInt16LE(streamLen, 14);
-  let at = SPOOL_EVENT_HEADER_BYTES;
-  at += buf.write(e.id, at, 'utf8');
-  at += buf.write(e.index, at, 'utf8');
-  at += buf.write(e.stream, at, 'utf8');
-  e.source.copy(buf, at);
-  return buf;
+  out[at] = SPOOL_EVENT_VERSION;
+  out[at + 1] = b.kind(i) === 'dead-letter' ? FLAG_DEAD_LETTER : 0;
+  out.writeDoubleLE(b.acceptedAt(i), at + OFFSET_ACCEPTED_AT);
+  out.writeUInt16LE(idLen, at + 10);
+  out.writeUInt16LE(indexLen, at + 12);
+  out.writeUInt16LE(streamLen, at + 14);
+  let w = at + SPOOL_EVENT_HEADER_BYTES;
+  w += out.write(id, w, 'utf8');
+  w += out.write(index, w, 'utf8');
+  w += out.write(stream, w, 'utf8');
+  out.set(source, w);
+  return w + source.length - at;
+}
+
+/** One event's payload on its own. */
+export function encodeSpoolEvent(e: SpoolEventInput): Buffer {
+  const one = spoolBatchOf([e]);
+  const out = Buffer.allocUnsafe(encodedSpoolEventBytes(one, 0));
+  encodeSpoolEventInto(one, 0, out, 0);
+  return out;
 }
 
 /** Why a payload is not a valid spool event, or undefined when it is (no allocation). */

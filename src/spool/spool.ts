@@ -10,8 +10,8 @@ import { SegmentReader } from './segment-reader.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import type { SegmentInfo, SegmentTable } from './segment-table.ts';
 import { acquireSpoolLock } from './spool-lock.ts';
-import { encodedSpoolEventBytes, encodeSpoolEvent, type SpoolEvent, type SpoolEventInput } from './spool-event.ts';
-import { frameRecords, RECORD_HEADER_BYTES } from './record-framing.ts';
+import { encodedSpoolEventBytes, encodeSpoolEventInto, spoolBatchOf, type SpoolEvent, type SpoolEventBatch, type SpoolEventInput } from './spool-event.ts';
+import { frameRecordsWith, RECORD_HEADER_BYTES } from './record-framing.ts';
 import { resolveSpoolOptions, type SpoolOptions } from './spool-options.ts';
 
 /** Where a batch sits in the spool; only meaningful to the Spool that handed it out. */
@@ -116,13 +116,19 @@ export class Spool {
    * Appends all of `events` or none. Resolves once they are durable per the fsync policy;
    * rejects with SpoolFullError (nothing written) when they would take the spool past maxBytes.
    */
-  append(events: readonly SpoolEventInput[]): Promise<void> {
+  append(input: SpoolEventBatch | readonly SpoolEventInput[]): Promise<void> {
     if (this.closed) return Promise.reject(new SpoolClosedError('spool is closed'));
+    const events = Array.isArray(input) ? spoolBatchOf(input) : input as SpoolEventBatch;
     if (events.length === 0) return Promise.resolve();
     // Size first: a full spool refuses without encoding (a busy overload would otherwise allocate
-    // and drop every refused request's bytes twice).
+    // and drop every refused request's bytes).
+    const sizes = new Uint32Array(events.length);
     let size = 0;
-    for (const e of events) size += RECORD_HEADER_BYTES + encodedSpoolEventBytes(e);
+    for (let i = 0; i < events.length; i++) {
+      const bytes = encodedSpoolEventBytes(events, i);
+      sizes[i] = bytes;
+      size += RECORD_HEADER_BYTES + bytes;
+    }
     const onDisk = this.table.totalBytes() + this.writer.unwrittenBytes;
     if (onDisk + size > this.options.maxBytes) {
       const reclaimable = this.reclaimableActiveBytes();
@@ -133,11 +139,11 @@ export class Spool {
     }
     let data: Buffer;
     try {
-      data = frameRecords(events.map(encodeSpoolEvent));
+      data = frameRecordsWith(sizes, (i, out, at) => encodeSpoolEventInto(events, i, out, at));
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return this.writer.append(data, events.length, (events[0] as SpoolEventInput).acceptedAt);
+    return this.writer.append(data, events.length, events.acceptedAt(0));
   }
 
   /**
