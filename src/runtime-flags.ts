@@ -17,4 +17,8 @@ export const GATEWAY_ENTRY = 'dist/main.js';
 // Not kept: --v8-pool-size=1 --no-maglev took idle RSS from 83 to 79-80 MB (with the old client) at no measurable
 // throughput cost, but scenario 5's peak RSS rose from 251-253 to 254-267 MB (4 runs) with one
 // framing worker, past the 256 MB bound: the bound under overload matters more (bench/README.md).
+// Not kept either (bench/README.md, "Events in blocks of bulk lines"): --initial-old-space-size=64
+// (scenario 2 up to x1.4 with --max-semi-space-size=8, but scenario 5 at 265-270 MB); adding
+// --max-old-space-size=96 gave x1.14 at 235 MB, but a 96 MB heap ceiling on every thread was not
+// yet tested with large JSON-array bodies (parsed whole).
 export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=16', '--expose-gc'] as const;
