@@ -2,8 +2,10 @@
 // a JSON document holding one event or an array of them. Per-event problems are collected
 // (all counted, the first N kept); request-level problems throw a BodyError.
 import { BodyError } from './body-decoder.ts';
+import { isUtf8 } from 'node:buffer';
 import { encodeBulkLines, type BulkLines } from '../sink/bulk-body.ts';
 import { envelope, envelopeLine, type EnvelopedEvent, type EnvelopeResult } from './envelope.ts';
+import { forEachJsonValue, JsonStructureError, JsonValueTooLargeError } from './json-array-framer.ts';
 import { LineTooLargeError, NdjsonFramer } from './ndjson-framer.ts';
 import type { StreamContext } from './stream-context.ts';
 
@@ -142,20 +144,37 @@ export class NdjsonFraming {
   }
 }
 
-/** Frames a whole JSON body (one event or an array of them). */
+/**
+ * Frames a whole JSON body (one event or an array of them). Each element is found without parsing
+ * the body and parsed on its own (json-array-framer.ts); an element on one line keeps its exact
+ * bytes, one spread over lines (a pretty-printed array) is re-serialised, since a bulk body is
+ * one line per document. The body must be valid JSON as a whole: a broken element is a 400 for
+ * the request, as is broken structure.
+ */
 export function frameJsonBytes(body: Buffer, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): FramedRequest {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new BodyError(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${(err as Error).message}`);
-  }
+  const malformed = (message: string) => new BodyError(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${message}`);
   const collect = new Collector(limits, 'element');
-  const values = Array.isArray(doc) ? doc : [doc];
-  values.forEach((value: unknown, i) => {
-    const position = { element: i };
-    collect.add(position, envelope(value, undefined, ctx, idFor(idempotencyKey, position)));
-  });
+  try {
+    forEachJsonValue(body, limits.maxLineBytes, (start, end, element, multiline) => {
+      const position = { element };
+      const raw = body.subarray(start, end);
+      if (!isUtf8(raw)) {
+        collect.add(position, { ok: false, code: 'invalid_utf8', detail: 'the element is not valid UTF-8' });
+        return;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(raw.toString('utf8'));
+      } catch (err) {
+        throw malformed(`element ${element}: ${(err as Error).message}`);
+      }
+      collect.add(position, envelope(value, multiline ? undefined : raw, ctx, idFor(idempotencyKey, position)));
+    });
+  } catch (err) {
+    if (err instanceof JsonStructureError) throw malformed(err.message);
+    if (err instanceof JsonValueTooLargeError) throw eventTooLarge({ element: err.element }, err.limit);
+    throw err;
+  }
   return collect.finish();
 }
 
