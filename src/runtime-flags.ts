@@ -17,8 +17,13 @@ export const GATEWAY_ENTRY = 'dist/main.js';
 // Not kept: --v8-pool-size=1 --no-maglev took idle RSS from 83 to 79-80 MB (with the old client) at no measurable
 // throughput cost, but scenario 5's peak RSS rose from 251-253 to 254-267 MB (4 runs) with one
 // framing worker, past the 256 MB bound: the bound under overload matters more (bench/README.md).
-// Not kept either (bench/README.md, "Events in blocks of bulk lines"): --initial-old-space-size=64
-// (scenario 2 up to x1.4 with --max-semi-space-size=8, but scenario 5 at 265-270 MB); adding
-// --max-old-space-size=96 gave x1.14 at 235 MB, but a 96 MB heap ceiling on every thread was not
-// yet tested with large JSON-array bodies (parsed whole).
-export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=16', '--expose-gc'] as const;
+// Since events travel in blocks and JSON bodies are framed element by element (bench/README.md,
+// "Events in blocks of bulk lines"): old 96 + semi 8 + --initial-old-space-size=64. V8 had been
+// starting incremental marking whenever the old space's room below its limit was smaller than the
+// new space (2 x 16 MB), i.e. nearly all the time; a smaller new space and a larger starting limit
+// stop that. Scenario 2 x1.20 (4 + 4 alternating quick runs), its peak RSS 197-220 -> 188-194 MB;
+// scenario 5 235 / 241 MB (238-248 before); the largest live heap after a mark-compact in scenario
+// 5 was 21 MB, and 16 and 64 MiB JSON bodies (the largest allowed) pass with this ceiling.
+// Not kept: --initial-old-space-size=64 with old 160 or 128 (scenario 2 up to x1.4, but scenario 5
+// at 265-270 MB).
+export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8', '--initial-old-space-size=64', '--expose-gc'] as const;
