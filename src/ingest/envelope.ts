@@ -142,14 +142,17 @@ export function envelope(value: unknown, raw: Buffer | undefined, ctx: StreamCon
   return { ok: true, event: { id, index: ctx.route(time), source } };
 }
 
-/** Parses one NDJSON line and envelopes it. */
-export function envelopeLine(line: Buffer, ctx: StreamContext, fallbackId: string | undefined): EnvelopeResult {
-  if (!isUtf8(line)) return fail('invalid_utf8', 'the line is not valid UTF-8');
+/**
+ * Parses one event's bytes (an NDJSON line, a JSON array element) and envelopes it; the bytes
+ * become its source unless `keepBytes` is false (they span lines: a bulk body is one per line).
+ */
+export function envelopeLine(line: Buffer, ctx: StreamContext, fallbackId: string | undefined, keepBytes = true): EnvelopeResult {
+  if (!isUtf8(line)) return fail('invalid_utf8', 'the event is not valid UTF-8');
   let value: unknown;
   try {
     value = JSON.parse(line.toString('utf8'));
   } catch (err) {
     return fail('invalid_json', `invalid JSON: ${(err as Error).message}`);
   }
-  return envelope(value, line, ctx, fallbackId);
+  return envelope(value, keepBytes ? line : undefined, ctx, fallbackId);
 }

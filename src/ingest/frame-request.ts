@@ -2,9 +2,8 @@
 // a JSON document holding one event or an array of them. Per-event problems are collected
 // (all counted, the first N kept); request-level problems throw a BodyError.
 import { BodyError } from './body-decoder.ts';
-import { isUtf8 } from 'node:buffer';
 import { encodeBulkLines, type BulkLines } from '../sink/bulk-body.ts';
-import { envelope, envelopeLine, type EnvelopedEvent, type EnvelopeResult } from './envelope.ts';
+import { envelopeLine, type EnvelopedEvent, type EnvelopeResult } from './envelope.ts';
 import { forEachJsonValue, JsonStructureError, JsonValueTooLargeError } from './json-array-framer.ts';
 import { LineTooLargeError, NdjsonFramer } from './ndjson-framer.ts';
 import type { StreamContext } from './stream-context.ts';
@@ -157,18 +156,9 @@ export function frameJsonBytes(body: Buffer, ctx: StreamContext, limits: FrameLi
   try {
     forEachJsonValue(body, limits.maxLineBytes, (start, end, element, multiline) => {
       const position = { element };
-      const raw = body.subarray(start, end);
-      if (!isUtf8(raw)) {
-        collect.add(position, { ok: false, code: 'invalid_utf8', detail: 'the element is not valid UTF-8' });
-        return;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        throw malformed(`element ${element}: ${(err as Error).message}`);
-      }
-      collect.add(position, envelope(value, multiline ? undefined : raw, ctx, idFor(idempotencyKey, position)));
+      const result = envelopeLine(body.subarray(start, end), ctx, idFor(idempotencyKey, position), !multiline);
+      if (!result.ok && result.code === 'invalid_json') throw malformed(`element ${element}: ${result.detail}`);
+      collect.add(position, result);
     });
   } catch (err) {
     if (err instanceof JsonStructureError) throw malformed(err.message);

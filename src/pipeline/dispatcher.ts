@@ -208,7 +208,7 @@ export class Dispatcher {
             break;
           case 'retry': {
             if (v.status === 429) overloaded = true;
-            const attempts = ((b.attempts[i] as number) + 1);
+            const attempts = (b.attempts[i] as number) + 1;
             b.attempts[i] = attempts;
             if (attempts < config.retryMaxAttempts) {
               retry.push([b, i]);
@@ -230,14 +230,9 @@ export class Dispatcher {
     if (retry.length > 0) {
       if (overloaded) this.d.onOverload();
       metrics.retries.inc({ kind: 'item' }, retry.length);
-      // The retried events move into blocks of their own, so the batch's blocks can go.
-      const blocks = gatherEvents(retry);
-      let moved = 0;
-      for (const [b, i] of retry) moved += eventMemory(b, i);
-      budget.release(moved, retry.length);
-      const ranges = blocks.map(wholeBlock);
-      for (const r of ranges) budget.reserve(rangeMemory(r), r.to - r.from);
-      this.retryLater(ranges, backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, maxAttempts));
+      // The retried events move into blocks of their own, so the batch's blocks can go; their
+      // bulk lines are copied as they are, so what the budget holds for them stays the same.
+      this.retryLater(gatherEvents(retry).map(wholeBlock), backoffDelay({ baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }, maxAttempts));
     }
     return overloaded;
   }

@@ -112,10 +112,6 @@ export function eventAt(b: EventBlock, i: number): EventInput & { attempts: numb
   return { id: idAt(b, i), index: indexAt(b, i), source: sourceAt(b, i), stream: m.stream, acceptedAt: m.acceptedAt, kind: m.kind, attempts: b.attempts[i] as number };
 }
 
-export function rangeCount(r: EventRange): number {
-  return r.to - r.from;
-}
-
 /** Bytes of a range's bulk lines. */
 export function rangeBytes(r: EventRange): number {
   return (r.lines.lineStarts[r.to] as number) - (r.lines.lineStarts[r.from] as number);
