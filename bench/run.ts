@@ -5,7 +5,8 @@
 //   node bench/run.ts [--quick] [--only 1,2,3,4,5]
 //   node bench/run.ts --profile [--quick]          scenario 2 under node --cpu-prof, summarised
 //   node bench/run.ts --compare <before> [--against <after>] [--quick]
-//                                                  scenario 2, two checkouts (default after: this one), alternating
+//                                                  scenario 2, two checkouts (default after: this one), alternating;
+//                                                  then 4a's ack latency for both at one fixed rate
 //   node bench/run.ts --workers-experiment [--quick]   ceiling parse: main thread vs 1 and 2 worker threads
 //   --gateway <checkout>                           run the gateway from another checkout
 import fs from 'node:fs';
@@ -19,7 +20,7 @@ import { REPO } from './lib/proc.ts';
 import { machine, Results, tableHeader, tableRow, type Row } from './lib/report.ts';
 import { ceiling, workerExperiment } from './scenarios/ceiling.ts';
 import { elasticsearchPaths } from './scenarios/elasticsearch.ts';
-import { latencyElasticsearch, latencyNullUpstream } from './scenarios/latency.ts';
+import { latencyElasticsearch, latencyNullUpstream, measureAcceptedLatency } from './scenarios/latency.ts';
 import { measureNullUpstream, nullUpstream } from './scenarios/null-upstream.ts';
 import { overload } from './scenarios/overload.ts';
 import { formatSummary, summarise } from './profile-summary.ts';
@@ -141,11 +142,24 @@ async function runCompare(other: string, against: string | undefined): Promise<v
     }
   }
   const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  // Then scenario 4a's ack latency at one fixed rate for both: 50% of the slower checkout's mean.
+  const fixedRate = 0.5 * Math.min(mean(rates.before), mean(rates.after));
+  const latency: Record<'before' | 'after', Row[]> = { before: [], after: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const which of (i % 2 === 0 ? ['before', 'after'] : ['after', 'before']) as ('before' | 'after')[]) {
+      const row = await measureAcceptedLatency(ctx, { id: `4a-${which}`, label: ` [${which}]`, eventsPerSec: fixedRate, root: which === 'before' ? before : after });
+      rows.push(row);
+      latency[which].push(row);
+      console.log(tableRow(row));
+    }
+  }
   const ratio = mean(rates.after) / mean(rates.before);
   const cpuRatio = mean(perCpu.after) / mean(perCpu.before);
+  const pct = (which: 'before' | 'after', p: 'p50' | 'p99') => mean(latency[which].map((r) => r[p] ?? Number.NaN)).toFixed(2);
   console.log(`\nafter ÷ before, mean of ${rounds} alternating runs each: events/s ${ratio.toFixed(3)}; events per gateway CPU-second ${cpuRatio.toFixed(3)} `
-    + `(${Math.round(mean(perCpu.before)).toLocaleString('en-US')} → ${Math.round(mean(perCpu.after)).toLocaleString('en-US')})`);
-  results.write('compare', { before, after, rows, rates, eventsPerCpuSecond: perCpu, ratio, cpuRatio });
+    + `(${Math.round(mean(perCpu.before)).toLocaleString('en-US')} → ${Math.round(mean(perCpu.after)).toLocaleString('en-US')}); `
+    + `ack=accepted at ${Math.round(fixedRate).toLocaleString('en-US')} events/s: p50 ${pct('before', 'p50')} → ${pct('after', 'p50')} ms, p99 ${pct('before', 'p99')} → ${pct('after', 'p99')} ms (mean of the runs' percentiles)`);
+  results.write('compare', { before, after, rows, rates, eventsPerCpuSecond: perCpu, ratio, cpuRatio, fixedRate, latency });
 }
 
 try {

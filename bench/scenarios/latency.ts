@@ -24,6 +24,28 @@ function latencyRow(ctx: Context, id: string, scenario: string, r: PacedResult, 
   };
 }
 
+/**
+ * ack=accepted latency of one gateway (from `root`) at a fixed rate, fake upstream: a warm-up at
+ * that rate, then the measured window (for `--compare`).
+ */
+export async function measureAcceptedLatency(ctx: Context, opts: { id: string; label: string; eventsPerSec: number; root?: string }): Promise<Row> {
+  const { settings: s } = ctx;
+  const rate = opts.eventsPerSec / s.eventsPerRequest;
+  const g = await startNullUpstreamGateway(ctx, [], opts.root);
+  try {
+    const load = { ratePerSecond: rate, seconds: s.latencySeconds, maxConnections: 64, contentType: NDJSON };
+    await paced(g.ingestUrl, ctx.bodies, { ...load, seconds: s.warmupSeconds });
+    await waitGatewayIdle(g.gateway.url, 30_000);
+    const cpu = cpuWindow(g.gateway.pid);
+    const r = await paced(`${g.ingestUrl}?ack=accepted`, ctx.bodies, load);
+    const row = latencyRow(ctx, '4a', `fixed rate, ack=accepted (fake upstream): ack latency${opts.label}`, r, cpu.stop().cpuCores,
+      `${rate.toFixed(0)} req/s × ${s.eventsPerRequest} events, open loop`);
+    return { ...row, id: opts.id };
+  } finally {
+    await g.stop();
+  }
+}
+
 export async function latencyNullUpstream(ctx: Context): Promise<void> {
   const { settings: s } = ctx;
   const max = ctx.measured.s2EventsPerSec;

@@ -80,10 +80,17 @@ export async function measureNullUpstream(ctx: Context, opts: { id: string; labe
     const fakeUsed = fakeCpu.stop();
     const harnessUsed = harnessCpu.stop();
     const machineBusy = machineCpu.stop();
-    await waitGatewayIdle(g.gateway.url, 30_000);
+    // The gateway's own count: requests cut off when the generator stopped were accepted too, and
+    // may still be framing when the queue first looks empty: wait until the count holds still.
+    let accepted = Number.NaN;
+    for (;;) {
+      await waitGatewayIdle(g.gateway.url, 30_000);
+      const now = await gatewayMetric(g.gateway.url, `es_gateway_events_accepted_total{stream="${STREAM}"}`);
+      if (now === accepted) break;
+      accepted = now;
+      await sleep(200);
+    }
     const stats = await g.fakeStats();
-    // The gateway's own count: requests cut off when the generator stopped were accepted too.
-    const accepted = await gatewayMetric(g.gateway.url, `es_gateway_events_accepted_total{stream="${STREAM}"}`);
     const seen = (1 + warm.requests2xx + r.requests2xx) * s.eventsPerRequest;
     if (accepted < seen) throw new Error(`the generator saw ${seen} events accepted, the gateway counts ${accepted}`);
     const peak = peakRssMb(g.gateway.pid);
