@@ -5,7 +5,7 @@ import { BodyError } from './body-decoder.ts';
 import { frameBody } from './frame-request.ts';
 import { transferListOf } from './framed-transfer.ts';
 import { createStreamRegistry } from './stream-context.ts';
-import { wireError, type FramingTask, type FramingWorkerData, type FramingOutcome } from './request-framing.ts';
+import { wireError, type FramingTask, type FramingWorkerData, type FramingOutcome, type WorkerFramed } from './request-framing.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('framing-worker.ts runs as a worker thread');
@@ -30,8 +30,10 @@ function frame(task: FramingTask): { outcome: FramingOutcome; transfer: ArrayBuf
 
 port.on('message', ({ id, task }: { id: number; task: FramingTask }) => {
   try {
+    const started = performance.now();
     const { outcome, transfer } = frame(task);
-    port.postMessage({ id, result: outcome }, transfer);
+    const result: WorkerFramed = { outcome, ms: performance.now() - started };
+    port.postMessage({ id, result }, transfer);
   } catch (err) {
     port.postMessage({ id, error: (err as Error).message });
   }

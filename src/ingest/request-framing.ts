@@ -13,6 +13,7 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import { BodyError } from './body-decoder.ts';
 import { frameBody, frameJson, frameNdjson, tooManyEvents, type BodyFormat, type EventError, type FramedRequest } from './frame-request.ts';
 import { ByteChunks } from './byte-chunks.ts';
+import { FramingSpeeds, mainThreadShare } from './framing-share.ts';
 import { splitAtNewlines } from './ndjson-framer.ts';
 import type { StreamContext, StreamRegistryConfig } from './stream-context.ts';
 
@@ -57,11 +58,25 @@ export function framingWorkerCount(setting: number | 'auto'): number {
 }
 
 /**
- * How a large NDJSON body is shared out: WORKER_WEIGHT per framing worker, MAIN_THREAD_WEIGHT for
- * the main thread (one quarter of the body with one worker). Measured in bench/README.md.
+ * How a large NDJSON body is shared out. While the workers are busy with earlier bodies (the
+ * gateway is loaded: throughput counts), by weights: WORKER_WEIGHT per worker, MAIN_THREAD_WEIGHT
+ * for the main thread, which has HTTP, batching and bulk requests to do too. When they are idle
+ * (latency counts), the share at which all finish together (framing-share.ts), but at most a
+ * quarter of the body or MAIN_SHARE_MAX_BYTES (about 20 ms of framing), whichever is more, so a
+ * huge body does not hold the event loop long. A piece under MIN_PIECE_BYTES is not worth
+ * cutting off. Measured in bench/README.md.
  */
 const WORKER_WEIGHT = 3;
 const MAIN_THREAD_WEIGHT = 1;
+const MAIN_SHARE_MAX_BYTES = 1024 * 1024;
+const MIN_PIECE_BYTES = 8 * 1024;
+const INITIAL_BYTES_PER_MS = 50_000;
+
+/** A worker's answer: the outcome, and how long framing took it. */
+export interface WorkerFramed {
+  outcome: FramingOutcome;
+  ms: number;
+}
 
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './framing-worker.ts' : './framing-worker.js', import.meta.url);
 
@@ -117,15 +132,20 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
     streams: { streams: config.streams, idField: config.idField, defaultIndexPattern: config.defaultIndexPattern, unknownStreams: config.unknownStreams },
     limits,
   };
+  const speeds = new FramingSpeeds(INITIAL_BYTES_PER_MS);
+  let workerTasks = 0; // handed to workers, not answered yet
   const frameOnMainThread = (task: FramingTask, ctx: StreamContext): FramingOutcome => {
+    const started = performance.now();
     try {
       return { framed: frameBody(task.format, Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), ctx, limits, task.idempotencyKey, task.firstLine) };
     } catch (err) {
       if (err instanceof BodyError) return wireError(err);
       throw err;
+    } finally {
+      speeds.record('main', task.body.byteLength, performance.now() - started);
     }
   };
-  const pool = new WorkerPool<FramingTask, FramingOutcome>({
+  const pool = new WorkerPool<FramingTask, WorkerFramed>({
     file: WORKER_FILE,
     size,
     workerData,
@@ -133,38 +153,56 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
     onWorkerCount: (n) => metrics.framingWorkers.set(n),
     onWorkerFailed,
   });
+  const onWorker = (task: FramingTask): Promise<FramingOutcome> | undefined => {
+    const bytes = task.body.byteLength;
+    const running = pool.run(task, [task.body.buffer as ArrayBuffer]);
+    if (running === undefined) return undefined;
+    workerTasks++;
+    return running.then((r) => {
+      speeds.record('worker', bytes, r.ms);
+      return r.outcome;
+    }).finally(() => {
+      workerTasks--;
+    });
+  };
   return {
     async frame(format, chunks, ctx, key) {
       const read: Buffer[] = [];
       for await (const chunk of chunks) read.push(chunk);
       const body = new ByteChunks(read);
       const total = body.length;
-      // A large NDJSON body is cut into one part per ready worker (and one for the main thread),
-      // so its framing runs in parallel too (lower latency per request, not only more requests
-      // at once).
       const ready = total < minWorkerBytes ? 0 : pool.ready;
-      const workerParts = ready === 0 ? 0 : format === 'json' ? 1 : Math.max(1, Math.min(ready, Math.floor(total / Math.max(1, minWorkerBytes))));
-      if (workerParts === 0) {
+      // The main thread's share of an NDJSON body (a JSON body goes to one worker whole).
+      let mainBytes = ready === 0 || format !== 'ndjson' ? 0
+        : workerTasks > 0 ? Math.floor((total * MAIN_THREAD_WEIGHT) / (MAIN_THREAD_WEIGHT + ready * WORKER_WEIGHT))
+          : mainThreadShare(total, ready, speeds, Math.max(total / 4, MAIN_SHARE_MAX_BYTES));
+      if (mainBytes < MIN_PIECE_BYTES) mainBytes = 0;
+      if (ready === 0 || (mainBytes > 0 && total - mainBytes < MIN_PIECE_BYTES)) {
         if (total >= minWorkerBytes) pool.ensureStarted(); // for the requests after this one
         metrics.framedRequests.inc({ thread: 'main' });
-        return frameBody(format, read.length === 1 ? read[0] as Buffer : Buffer.concat(read, total), ctx, limits, key);
+        const started = performance.now();
+        try {
+          return frameBody(format, read.length === 1 ? read[0] as Buffer : Buffer.concat(read, total), ctx, limits, key);
+        } finally {
+          if (total >= minWorkerBytes) speeds.record('main', total, performance.now() - started);
+        }
       }
       metrics.framedRequests.inc({ thread: 'worker' });
       const acceptedAt = now();
-      // The main thread frames a share of a large NDJSON body itself while the workers frame
-      // theirs: it has HTTP, batching and bulk requests to do too, so a smaller share
-      // (MAIN_THREAD_WEIGHT against WORKER_WEIGHT per worker).
-      const withMain = format === 'ndjson' && total >= (workerParts + 1) * minWorkerBytes;
-      const weights = withMain ? [...new Array<number>(workerParts).fill(WORKER_WEIGHT), MAIN_THREAD_WEIGHT] : workerParts;
-      const pieces = weights === 1 ? [{ start: 0, end: total, firstLine: 1 }] : splitAtNewlines(body, weights);
-      const mainPiece = withMain && pieces.length === workerParts + 1 ? workerParts : -1;
+      // A large NDJSON body is cut into one part per ready worker (and one for the main thread),
+      // so its framing runs in parallel too (lower latency per request, not only more requests
+      // at once). The main thread's piece is the last one: the workers have theirs by then.
+      const workerBytes = total - mainBytes;
+      const workerParts = format === 'json' ? 1 : Math.max(1, Math.min(ready, Math.floor(workerBytes / Math.max(1, minWorkerBytes))));
+      const weights = [...new Array<number>(workerParts).fill(workerBytes / workerParts), ...(mainBytes > 0 ? [mainBytes] : [])];
+      const pieces = weights.length === 1 ? [{ start: 0, end: total, firstLine: 1 }] : splitAtNewlines(body, weights);
+      const mainPiece = mainBytes > 0 && pieces.length === weights.length ? pieces.length - 1 : -1;
       const tasks = pieces.map((part, i) => {
         // Each part in a buffer of its own (not a slice of Node's shared pool): it is transferred.
         const bytes = body.copy(part.start, part.end);
         const task: FramingTask = { format, stream: ctx.stream, body: bytes, firstLine: part.firstLine, idempotencyKey: key, now: acceptedAt };
-        // (The main thread's piece is the last one: the workers have theirs by then.)
         // A throw there becomes this part's rejection, so the workers' answers are still awaited.
-        return (i === mainPiece ? undefined : pool.run(task, [bytes.buffer])) ?? new Promise<FramingOutcome>((resolve) => resolve(frameOnMainThread(task, ctx)));
+        return (i === mainPiece ? undefined : onWorker(task)) ?? new Promise<FramingOutcome>((resolve) => resolve(frameOnMainThread(task, ctx)));
       });
       read.length = 0; // the chunks are copied into the parts: let them go while the workers frame
       return mergeParts(await Promise.all(tasks), limits);

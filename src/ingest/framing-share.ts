@@ -1,0 +1,33 @@
+// How much of a large NDJSON body the main thread frames itself while idle framing workers frame
+// the rest: the share at which all of them finish together, from how fast each has been framing.
+// A request's ack waits for its slowest part, so with equal speeds and one worker that is half
+// the body each — against a fixed quarter, p50 ack latency at a fixed rate fell by about a
+// quarter (bench/README.md, "The main thread's share of framing").
+
+/** Framing speeds in bytes per millisecond, smoothed over recent bodies. */
+export class FramingSpeeds {
+  main: number;
+  worker: number;
+  private readonly weight: number;
+
+  /** `initial`: the speed both start from, until measured; `weight`: of each new measurement. */
+  constructor(initial: number, weight = 0.2) {
+    this.main = initial;
+    this.worker = initial;
+    this.weight = weight;
+  }
+
+  /** Records that `bytes` took `ms` on the main thread or a worker (ignored when too short to time). */
+  record(thread: 'main' | 'worker', bytes: number, ms: number): void {
+    if (!(ms >= 0.05) || bytes <= 0) return;
+    this[thread] += this.weight * (bytes / ms - this[thread]);
+  }
+}
+
+/**
+ * Bytes of a `total`-byte body for the main thread when it and `workers` idle workers frame it
+ * together and should finish together; at most `maxBytes`. Pure.
+ */
+export function mainThreadShare(total: number, workers: number, speeds: Pick<FramingSpeeds, 'main' | 'worker'>, maxBytes: number): number {
+  return Math.max(0, Math.min(total, maxBytes, Math.round((total * speeds.main) / (speeds.main + workers * speeds.worker))));
+}
