@@ -56,6 +56,19 @@ export function cpuWindow(pid: number): CpuWindow {
   };
 }
 
+/**
+ * Waits until `pid` uses less than `cores` over one `windowMs` window — its background work
+ * (merges, deletes, GC after a load) is done — or `timeoutMs` passed. Resolves with the wait in ms.
+ */
+export async function waitQuiet(pid: number, { cores = 0.1, windowMs = 500, timeoutMs = 30_000 } = {}): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const w = cpuWindow(pid);
+    await sleep(windowMs);
+    if (w.stop().cpuCores < cores || performance.now() - t0 > timeoutMs) return performance.now() - t0;
+  }
+}
+
 export interface Child {
   proc: ChildProcess;
   pid: number;
