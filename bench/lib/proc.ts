@@ -216,7 +216,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
 
 /** A value of a Prometheus series, e.g. `name` or `name{label="v"}`, from the gateway's /metrics. */
 export async function gatewayMetric(url: string, series: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  return metricIn(await (await fetch(`${url}/metrics`)).text(), series);
+}
+
+function metricIn(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
 }
@@ -240,10 +243,13 @@ export function machineWindow(): { stop(): number } {
 export async function waitGatewayIdle(url: string, timeoutMs: number): Promise<number> {
   const t0 = performance.now();
   for (;;) {
-    const queued = await gatewayMetric(url, 'es_gateway_queue_events');
-    const spooled = await gatewayMetric(url, 'es_gateway_spool_pending_events'); // NaN: a gateway without a spool
+    // One scrape per look, every 50 ms: rendering /metrics costs the gateway CPU, which in
+    // scenario 3 the node would otherwise have.
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const queued = metricIn(text, 'es_gateway_queue_events');
+    const spooled = metricIn(text, 'es_gateway_spool_pending_events'); // NaN: a gateway without a spool
     if (queued === 0 && !(spooled > 0)) return performance.now() - t0;
     if (performance.now() - t0 > timeoutMs) throw new Error(`gateway still holds events after ${timeoutMs} ms`);
-    await sleep(20);
+    await sleep(50);
   }
 }
