@@ -26,8 +26,11 @@ export class FramingSpeeds {
 
 /**
  * Bytes of a `total`-byte body for the main thread when it and `workers` idle workers frame it
- * together and should finish together; at most `maxBytes`. Pure.
+ * together and should finish together; kept within [minBytes, maxBytes] and the body. (Bounds on
+ * both sides keep every thread framing a piece, so each one's speed stays measured: one slow
+ * measurement cannot shut a thread out for good.) Pure.
  */
-export function mainThreadShare(total: number, workers: number, speeds: Pick<FramingSpeeds, 'main' | 'worker'>, maxBytes: number): number {
-  return Math.max(0, Math.min(total, maxBytes, Math.round((total * speeds.main) / (speeds.main + workers * speeds.worker))));
+export function mainThreadShare(total: number, workers: number, speeds: Pick<FramingSpeeds, 'main' | 'worker'>, minBytes: number, maxBytes: number): number {
+  const share = Math.round((total * speeds.main) / (speeds.main + workers * speeds.worker));
+  return Math.max(0, Math.min(total, maxBytes, Math.max(minBytes, share)));
 }

@@ -61,10 +61,11 @@ export function framingWorkerCount(setting: number | 'auto'): number {
  * How a large NDJSON body is shared out. While the workers are busy with earlier bodies (the
  * gateway is loaded: throughput counts), by weights: WORKER_WEIGHT per worker, MAIN_THREAD_WEIGHT
  * for the main thread, which has HTTP, batching and bulk requests to do too. When they are idle
- * (latency counts), the share at which all finish together (framing-share.ts), but at most a
- * quarter of the body or MAIN_SHARE_MAX_BYTES (about 20 ms of framing), whichever is more, so a
- * huge body does not hold the event loop long. A piece under MIN_PIECE_BYTES is not worth
- * cutting off. Measured in bench/README.md.
+ * (latency counts), the share at which all finish together (framing-share.ts): at least the
+ * weighted share, leaving the workers at least as much, and at most a quarter of the body or
+ * MAIN_SHARE_MAX_BYTES (about 20 ms of framing), whichever is more, so a huge body does not hold
+ * the event loop long. A piece under MIN_PIECE_BYTES is not worth cutting off. Measured in
+ * bench/README.md.
  */
 const WORKER_WEIGHT = 3;
 const MAIN_THREAD_WEIGHT = 1;
@@ -173,11 +174,12 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
       const total = body.length;
       const ready = total < minWorkerBytes ? 0 : pool.ready;
       // The main thread's share of an NDJSON body (a JSON body goes to one worker whole).
+      const byWeight = Math.floor((total * MAIN_THREAD_WEIGHT) / (MAIN_THREAD_WEIGHT + ready * WORKER_WEIGHT));
       let mainBytes = ready === 0 || format !== 'ndjson' ? 0
-        : workerTasks > 0 ? Math.floor((total * MAIN_THREAD_WEIGHT) / (MAIN_THREAD_WEIGHT + ready * WORKER_WEIGHT))
-          : mainThreadShare(total, ready, speeds, Math.max(total / 4, MAIN_SHARE_MAX_BYTES));
+        : workerTasks > 0 ? byWeight
+          : mainThreadShare(total, ready, speeds, byWeight, Math.min(total - byWeight, Math.max(total / 4, MAIN_SHARE_MAX_BYTES)));
       if (mainBytes < MIN_PIECE_BYTES) mainBytes = 0;
-      if (ready === 0 || (mainBytes > 0 && total - mainBytes < MIN_PIECE_BYTES)) {
+      if (ready === 0) {
         if (total >= minWorkerBytes) pool.ensureStarted(); // for the requests after this one
         metrics.framedRequests.inc({ thread: 'main' });
         const started = performance.now();

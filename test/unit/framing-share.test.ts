@@ -3,17 +3,19 @@ import { FramingSpeeds, mainThreadShare } from '../../src/ingest/framing-share.t
 
 describe('mainThreadShare', () => {
   it('gives the main thread the part at which it and the workers finish together', () => {
-    expect(mainThreadShare(200_000, 1, { main: 50, worker: 50 }, Infinity)).toBe(100_000);
+    expect(mainThreadShare(200_000, 1, { main: 50, worker: 50 }, 0, Infinity)).toBe(100_000);
     // A main thread half as fast as the one worker: a third of the body.
-    expect(mainThreadShare(300_000, 1, { main: 25, worker: 50 }, Infinity)).toBe(100_000);
+    expect(mainThreadShare(300_000, 1, { main: 25, worker: 50 }, 0, Infinity)).toBe(100_000);
     // Two workers as fast as the main thread: a third each.
-    expect(mainThreadShare(300_000, 2, { main: 50, worker: 50 }, Infinity)).toBe(100_000);
+    expect(mainThreadShare(300_000, 2, { main: 50, worker: 50 }, 0, Infinity)).toBe(100_000);
   });
 
-  it('never gives more than the cap or the body', () => {
-    expect(mainThreadShare(200_000, 1, { main: 50, worker: 50 }, 30_000)).toBe(30_000);
-    expect(mainThreadShare(200_000, 1, { main: 1e9, worker: 1 }, Infinity)).toBe(200_000);
-    expect(mainThreadShare(0, 1, { main: 50, worker: 50 }, Infinity)).toBe(0);
+  it('stays within its bounds and the body, however far apart the speeds', () => {
+    expect(mainThreadShare(200_000, 1, { main: 50, worker: 50 }, 0, 30_000)).toBe(30_000);
+    expect(mainThreadShare(200_000, 1, { main: 1e9, worker: 1 }, 50_000, 150_000)).toBe(150_000);
+    expect(mainThreadShare(200_000, 1, { main: 1, worker: 1e9 }, 50_000, 150_000)).toBe(50_000);
+    expect(mainThreadShare(200_000, 1, { main: 1e9, worker: 1 }, 0, Infinity)).toBe(200_000);
+    expect(mainThreadShare(0, 1, { main: 50, worker: 50 }, 0, Infinity)).toBe(0);
   });
 });
 
