@@ -78,11 +78,22 @@ export function post(url: string, body: Buffer | string, headers: Record<string,
 export const NDJSON = { 'content-type': 'application/x-ndjson' };
 export const JSON_CT = { 'content-type': 'application/json' };
 
-/** Refreshes and counts documents in indices matching `pattern` (0 when none exist). */
+/**
+ * Refreshes and counts documents in indices matching `pattern` (0 when none exist). An index the
+ * gateway's first bulk is creating at that moment exists before its shard has started, and a
+ * count then fails with no_shard_available_action_exception: that is asked again (up to ~10 s).
+ */
 export async function countDocs(es: Client, pattern: string): Promise<number> {
-  await es.indices.refresh({ index: pattern, allow_no_indices: true, ignore_unavailable: true });
-  const r = await es.count({ index: pattern, allow_no_indices: true, ignore_unavailable: true });
-  return r.count;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await es.indices.refresh({ index: pattern, allow_no_indices: true, ignore_unavailable: true });
+      const r = await es.count({ index: pattern, allow_no_indices: true, ignore_unavailable: true });
+      return r.count;
+    } catch (err) {
+      if (attempt >= 100 || !String((err as Error).message).includes('no_shard_available_action_exception')) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** Deletes the indices matching `pattern` by name (wildcard deletes are refused by default). */
