@@ -62,9 +62,9 @@ export async function elasticsearchPaths(ctx: Context): Promise<void> {
     // Same seed for every run: the same events, only the ids' prefix differs.
     const events = makeEvents(3, s.s3Events, 0, { idPrefix: prefix });
     await createIndex(es.url, index, indexBody);
-    // Each path starts on a quiet node: right after the warm-up or the previous path (its index
-    // deleted) the node is busy for seconds, and the first path of a run paid ~1.5x the node's
-    // CPU per document for it.
+    // Each path starts on a quiet node, so the previous one's leftovers (its index deleted,
+    // merges) are not charged to it. (This alone did not remove the first path's penalty: the
+    // warm-up above did.)
     const quietMs = await waitQuiet(es.pid);
     try {
       if (path === 'direct') {
