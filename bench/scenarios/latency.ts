@@ -6,12 +6,13 @@ import { averageBytes, NDJSON, STREAM, type Context } from '../lib/context.ts';
 import { benchStream, BENCH_PROPERTIES } from '../lib/events.ts';
 import { createIndex, deleteIndex, refreshAndCount } from '../lib/es.ts';
 import { paced, type PacedResult } from '../lib/load.ts';
-import { cpuWindow, startGateway, waitGatewayIdle } from '../lib/proc.ts';
+import { cpuWindow, startGateway, waitGatewayIdle, type CpuWindow } from '../lib/proc.ts';
 import type { Row } from '../lib/report.ts';
 import { startNullUpstreamGateway } from './null-upstream.ts';
 
-function latencyRow(ctx: Context, id: string, scenario: string, r: PacedResult, cpuCores: number, notes: string): Row {
-  const ok = r.statusCounts[id.endsWith('a') ? '202' : '200'] ?? 0;
+/** A row from a paced window; `okStatus`: the answer that counts as delivered (202 for ack=accepted, 200 for ack=indexed). */
+function latencyRow(ctx: Context, id: string, okStatus: 200 | 202, scenario: string, r: PacedResult, cpuCores: number, notes: string): Row {
+  const ok = r.statusCounts[String(okStatus)] ?? 0;
   const other = Object.entries(r.statusCounts).filter(([c]) => c !== '202' && c !== '200').map(([c, n]) => `${n}×${c}`);
   return {
     id,
@@ -24,52 +25,55 @@ function latencyRow(ctx: Context, id: string, scenario: string, r: PacedResult, 
   };
 }
 
+/** What one paced window against a fake-upstream gateway measured. */
+interface PacedWindow {
+  ack: 'accepted' | 'indexed';
+  ratePerSecond: number;
+  r: PacedResult;
+  cpu: ReturnType<CpuWindow['stop']>;
+}
+
 /**
- * ack=accepted latency of one gateway (from `root`) at a fixed rate, fake upstream: a warm-up at
- * that rate, then the measured window (for `--compare`).
+ * Starts a gateway (from `root`) on the fake upstream, warms it up at `eventsPerSec`, then paces
+ * one measured window per ack mode at that rate.
  */
-export async function measureAcceptedLatency(ctx: Context, opts: { id: string; label: string; eventsPerSec: number; root?: string }): Promise<Row> {
+async function pacedOnNullUpstream(ctx: Context, eventsPerSec: number, acks: readonly ('accepted' | 'indexed')[], root?: string): Promise<PacedWindow[]> {
   const { settings: s } = ctx;
-  const rate = opts.eventsPerSec / s.eventsPerRequest;
-  const g = await startNullUpstreamGateway(ctx, [], opts.root);
+  const ratePerSecond = eventsPerSec / s.eventsPerRequest;
+  const g = await startNullUpstreamGateway(ctx, [], root);
   try {
-    const load = { ratePerSecond: rate, seconds: s.latencySeconds, maxConnections: 64, contentType: NDJSON };
+    const load = { ratePerSecond, seconds: s.latencySeconds, maxConnections: 64, contentType: NDJSON };
     await paced(g.ingestUrl, ctx.bodies, { ...load, seconds: s.warmupSeconds });
-    await waitGatewayIdle(g.gateway.url, 30_000);
-    const cpu = cpuWindow(g.gateway.pid);
-    const r = await paced(`${g.ingestUrl}?ack=accepted`, ctx.bodies, load);
-    const row = latencyRow(ctx, '4a', `fixed rate, ack=accepted (fake upstream): ack latency${opts.label}`, r, cpu.stop().cpuCores,
-      `${rate.toFixed(0)} req/s × ${s.eventsPerRequest} events, open loop`);
-    return { ...row, id: opts.id };
+    const out: PacedWindow[] = [];
+    for (const ack of acks) {
+      await waitGatewayIdle(g.gateway.url, 30_000);
+      const cpu = cpuWindow(g.gateway.pid);
+      const r = await paced(`${g.ingestUrl}?ack=${ack}`, ctx.bodies, load);
+      out.push({ ack, ratePerSecond, r, cpu: cpu.stop() });
+    }
+    return out;
   } finally {
     await g.stop();
   }
 }
 
+const pacedNotes = (ctx: Context, w: PacedWindow) => `${w.ratePerSecond.toFixed(0)} req/s × ${ctx.settings.eventsPerRequest} events, open loop`;
+
+/** ack=accepted latency of one gateway (from `root`) at a fixed rate, fake upstream (for `--compare`). */
+export async function measureAcceptedLatency(ctx: Context, opts: { id: string; label: string; eventsPerSec: number; root?: string }): Promise<Row> {
+  const [w] = await pacedOnNullUpstream(ctx, opts.eventsPerSec, ['accepted'], opts.root) as [PacedWindow];
+  return latencyRow(ctx, opts.id, 202, `fixed rate, ack=accepted (fake upstream): ack latency${opts.label}`, w.r, w.cpu.cpuCores, pacedNotes(ctx, w));
+}
+
 export async function latencyNullUpstream(ctx: Context): Promise<void> {
-  const { settings: s } = ctx;
   const max = ctx.measured.s2EventsPerSec;
   if (max === undefined) throw new Error('scenario 4 needs scenario 2 (its rate is 50% of scenario 2\'s maximum)');
-  const rate = (0.5 * max) / s.eventsPerRequest;
-  const g = await startNullUpstreamGateway(ctx);
-  try {
-    const load = { ratePerSecond: rate, seconds: s.latencySeconds, maxConnections: 64, contentType: NDJSON };
-    await paced(g.ingestUrl, ctx.bodies, { ...load, seconds: s.warmupSeconds });
-    for (const ack of ['accepted', 'indexed'] as const) {
-      await waitGatewayIdle(g.gateway.url, 30_000);
-      const cpu = cpuWindow(g.gateway.pid);
-      const r = await paced(`${g.ingestUrl}?ack=${ack}`, ctx.bodies, load);
-      const used = cpu.stop();
-      const id = ack === 'accepted' ? '4a' : '4b';
-      const row = latencyRow(ctx, id, ack === 'accepted'
-        ? 'fixed rate 50% of #2, ack=accepted (fake upstream): ack latency'
-        : 'fixed rate 50% of #2, ack=indexed (fake upstream): ingest→confirmed', r, used.cpuCores,
-      `${rate.toFixed(0)} req/s × ${s.eventsPerRequest} events, open loop`);
-      if (ack === 'accepted') ctx.measured.s4AcceptedP99Ms = r.latencyMs.p99;
-      ctx.results.add(`s4-latency-${ack}-null-upstream`, [row], { ratePerSecond: rate, load: r, cpu: used });
-    }
-  } finally {
-    await g.stop();
+  for (const w of await pacedOnNullUpstream(ctx, 0.5 * max, ['accepted', 'indexed'])) {
+    const row = w.ack === 'accepted'
+      ? latencyRow(ctx, '4a', 202, 'fixed rate 50% of #2, ack=accepted (fake upstream): ack latency', w.r, w.cpu.cpuCores, pacedNotes(ctx, w))
+      : latencyRow(ctx, '4b', 200, 'fixed rate 50% of #2, ack=indexed (fake upstream): ingest→confirmed', w.r, w.cpu.cpuCores, pacedNotes(ctx, w));
+    if (w.ack === 'accepted') ctx.measured.s4AcceptedP99Ms = w.r.latencyMs.p99;
+    ctx.results.add(`s4-latency-${w.ack}-null-upstream`, [row], { ratePerSecond: w.ratePerSecond, load: w.r, cpu: w.cpu });
   }
 }
 
@@ -101,7 +105,7 @@ export async function latencyElasticsearch(ctx: Context): Promise<void> {
     const esUsed = esCpu.stop();
     await waitGatewayIdle(gateway.url, 60_000);
     const indexed = await refreshAndCount(es.url, index);
-    const row = latencyRow(ctx, '4c', 'fixed rate 50% of #3 direct, ack=indexed (Elasticsearch): ingest→indexed', r, used.cpuCores,
+    const row = latencyRow(ctx, '4c', 200, 'fixed rate 50% of #3 direct, ack=indexed (Elasticsearch): ingest→indexed', r, used.cpuCores,
       `${rate.toFixed(1)} req/s × ${s.eventsPerRequest} events; Elasticsearch ${esUsed.cpuCores.toFixed(2)} cores`);
     ctx.results.add('s4-latency-indexed-elasticsearch', [row], { ratePerSecond: rate, load: r, cpu: used, esCpu: esUsed, indexed });
   } finally {
