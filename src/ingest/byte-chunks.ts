@@ -41,9 +41,9 @@ export class ByteChunks {
     return n;
   }
 
-  /** Bytes [start, end) copied into a new buffer of their own. */
+  /** Bytes [start, end) copied into a new buffer of their own (not zero-filled first: all of it is written). */
   copy(start: number, end: number): Uint8Array<ArrayBuffer> {
-    const out = new Uint8Array(end - start);
+    const out = Buffer.allocUnsafeSlow(end - start);
     let written = 0;
     for (let i = this.chunkAt(start); i < this.chunks.length && start + written < end; i++) {
       const chunk = this.chunks[i] as Buffer;

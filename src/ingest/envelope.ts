@@ -46,12 +46,17 @@ function digits(s: string, start: number, end: number): number {
   return n;
 }
 
+// The last calendar day utcIsoTime saw (yyyyMMdd as a number) and its start in epoch ms: events
+// of one body nearly always share their day, so Date.UTC and the day checks run once per day.
+let lastDay = -1;
+let lastDayMs = 0;
+
 /**
  * The common shapes `yyyy-MM-ddTHH:mm:ssZ` and `yyyy-MM-ddTHH:mm:ss.SSSZ` without Date.parse;
  * undefined for anything else (including out-of-range fields), which then goes to Date.parse.
  * Where it answers, it answers what Date.parse would.
  */
-function utcIsoTime(v: string): number | undefined {
+export function utcIsoTime(v: string): number | undefined {
   const len = v.length;
   if ((len !== 20 && len !== 24) || v.charCodeAt(len - 1) !== 0x5a /* Z */ || v.charCodeAt(4) !== 0x2d || v.charCodeAt(7) !== 0x2d
     || v.charCodeAt(10) !== 0x54 /* T */ || v.charCodeAt(13) !== 0x3a || v.charCodeAt(16) !== 0x3a) return undefined;
@@ -67,10 +72,16 @@ function utcIsoTime(v: string): number | undefined {
     ms = digits(v, 20, 23);
     if (ms < 0) return undefined;
   }
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (DAYS_IN_MONTH[month - 1] as number) + (leap ? 1 : 0)) return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const dayKey = year * 10_000 + month * 100 + day; // negative or off when a part was not digits
+  if (dayKey !== lastDay || year < 0 || month < 0 || day < 0) {
+    if (year < 1000 || month < 1 || month > 12 || day < 1) return undefined;
+    const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (day > (DAYS_IN_MONTH[month - 1] as number) + (leap ? 1 : 0)) return undefined;
+    lastDayMs = Date.UTC(year, month - 1, day);
+    lastDay = dayKey;
+  }
+  return lastDayMs + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
 
 function eventTime(value: unknown): number | undefined {
@@ -145,9 +156,11 @@ export function envelope(value: unknown, raw: Buffer | undefined, ctx: StreamCon
 /**
  * Parses one event's bytes (an NDJSON line, a JSON array element) and envelopes it; the bytes
  * become its source unless `keepBytes` is false (they span lines: a bulk body is one per line).
+ * `utf8Checked`: the caller found the whole body valid UTF-8, so every line of it is (a line or
+ * element ends at an ASCII byte, never inside a character), and one check per body does.
  */
-export function envelopeLine(line: Buffer, ctx: StreamContext, fallbackId: string | undefined, keepBytes = true): EnvelopeResult {
-  if (!isUtf8(line)) return fail('invalid_utf8', 'the event is not valid UTF-8');
+export function envelopeLine(line: Buffer, ctx: StreamContext, fallbackId: string | undefined, keepBytes = true, utf8Checked = false): EnvelopeResult {
+  if (!utf8Checked && !isUtf8(line)) return fail('invalid_utf8', 'the event is not valid UTF-8');
   let value: unknown;
   try {
     value = JSON.parse(line.toString('utf8'));

@@ -1,6 +1,7 @@
 // Frames a decoded request body into enveloped events: NDJSON line by line as chunks arrive, or
 // a JSON document holding one event or an array of them. Per-event problems are collected
 // (all counted, the first N kept); request-level problems throw a BodyError.
+import { isUtf8 } from 'node:buffer';
 import { BodyError } from './body-decoder.ts';
 import { encodeBulkLines, type BulkLines } from '../sink/bulk-body.ts';
 import { envelopeLine, type EnvelopedEvent, type EnvelopeResult } from './envelope.ts';
@@ -115,12 +116,13 @@ export class NdjsonFraming {
   private readonly collect: Collector;
   private readonly framer: NdjsonFramer;
 
-  constructor(ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string, firstLine = 1) {
+  /** @param utf8Checked  every chunk to come is known to be valid UTF-8 (see envelopeLine) */
+  constructor(ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string, firstLine = 1, utf8Checked = false) {
     const collect = new Collector(limits, 'line');
     this.collect = collect;
     this.framer = new NdjsonFramer(limits.maxLineBytes, (line, n) => {
       const position = { line: n };
-      collect.add(position, envelopeLine(line, ctx, idFor(idempotencyKey, position)));
+      collect.add(position, envelopeLine(line, ctx, idFor(idempotencyKey, position), true, utf8Checked));
     }, firstLine);
   }
 
@@ -153,10 +155,11 @@ export class NdjsonFraming {
 export function frameJsonBytes(body: Buffer, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string): FramedRequest {
   const malformed = (message: string) => new BodyError(400, 'malformed-json', 'Malformed JSON', `the body is not valid JSON: ${message}`);
   const collect = new Collector(limits, 'element');
+  const utf8Checked = isUtf8(body);
   try {
     forEachJsonValue(body, limits.maxLineBytes, (start, end, element, multiline) => {
       const position = { element };
-      const result = envelopeLine(body.subarray(start, end), ctx, idFor(idempotencyKey, position), !multiline);
+      const result = envelopeLine(body.subarray(start, end), ctx, idFor(idempotencyKey, position), !multiline, utf8Checked);
       if (!result.ok && result.code === 'invalid_json') throw malformed(`element ${element}: ${result.detail}`);
       collect.add(position, result);
     });
@@ -174,7 +177,9 @@ export function frameJsonBytes(body: Buffer, ctx: StreamContext, limits: FrameLi
  */
 export function frameBody(format: BodyFormat, body: Buffer, ctx: StreamContext, limits: FrameLimits, idempotencyKey?: string, firstLine = 1): FramedRequest {
   if (format === 'json') return frameJsonBytes(body, ctx, limits, idempotencyKey);
-  const framing = new NdjsonFraming(ctx, limits, idempotencyKey, firstLine);
+  // One UTF-8 check of the whole body instead of one per line; a body that fails it is checked
+  // line by line, so only its bad lines are rejected.
+  const framing = new NdjsonFraming(ctx, limits, idempotencyKey, firstLine, isUtf8(body));
   framing.push(body);
   return framing.end();
 }

@@ -51,9 +51,12 @@ export class NdjsonFramer {
       if (nl === -1) break;
       const piece = chunk.subarray(start, nl);
       this.checkSize(this.pendingBytes + piece.length);
-      const line = this.pendingBytes === 0 ? piece : Buffer.concat([...this.pending, piece], this.pendingBytes + piece.length);
-      this.pending = [];
-      this.pendingBytes = 0;
+      let line = piece;
+      if (this.pendingBytes > 0) {
+        line = Buffer.concat([...this.pending, piece], this.pendingBytes + piece.length);
+        this.pending = [];
+        this.pendingBytes = 0;
+      }
       this.emit(line);
       start = nl + 1;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
-import { envelopeLine, envelope } from '../../src/ingest/envelope.ts';
+import { envelopeLine, envelope, utcIsoTime } from '../../src/ingest/envelope.ts';
+import { frameBody } from '../../src/ingest/frame-request.ts';
 import { createStreamRegistry } from '../../src/ingest/stream-context.ts';
 
 const NOW = Date.parse('2026-11-21T10:00:00.000Z');
@@ -91,5 +92,33 @@ describe('stream registry', () => {
     const strict = createStreamRegistry(loadConfig({ GATEWAY_UNKNOWN_STREAMS: 'reject' }, { streams: { a: {} } }));
     expect(strict.get('a')).toBeDefined();
     expect(strict.get('b')).toBeUndefined();
+  });
+});
+
+describe('utcIsoTime (the fast path for the common timestamp shapes)', () => {
+  it('answers what Date.parse answers, or leaves the string to it, whatever day it saw before', () => {
+    const days = ['2024-02-29', '2023-02-29', '2024-02-29', '2024-02-30', '2026-11-21', '2026-11-21', '2026-04-31', '2026-04-30', '2026-00-10', '2026-13-01', '0999-01-01', '2026-1a-01', '2026-11-21'];
+    const times = ['00:00:00', '23:59:59', '12:34:56', '24:00:00', '23:60:00', '23:59:60', '1a:00:00'];
+    for (const day of days) {
+      for (const time of times) {
+        for (const frac of ['', '.000', '.999', '.12x']) {
+          const v = `${day}T${time}${frac}Z`;
+          const t = utcIsoTime(v);
+          if (t !== undefined) expect([v, t]).toEqual([v, Date.parse(v)]);
+          else expect([v, day, time, frac].some((x) => /[a-z]|-00-|-13-|0999|-02-30|2023-02-29|-04-31|24:|:60/.test(x))).toBe(true);
+        }
+      }
+    }
+    expect(utcIsoTime('2024-02-29T12:00:00Z')).toBe(Date.parse('2024-02-29T12:00:00Z'));
+    expect(utcIsoTime('2023-02-29T12:00:00Z')).toBeUndefined();
+  });
+});
+
+describe('frameBody (NDJSON, the whole body at once)', () => {
+  it('checks UTF-8 once per body, and still rejects only the bad lines of a body that fails it', () => {
+    const good = Buffer.from('{"a":"ü"}\n{"b":2}\n');
+    expect(frameBody('ndjson', good, logs, config.limits)).toMatchObject({ accepted: 2, rejected: 0 });
+    const bad = Buffer.concat([Buffer.from('{"a":1}\n{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n{"a":"ü"}\n')]);
+    expect(frameBody('ndjson', bad, logs, config.limits)).toMatchObject({ accepted: 2, rejected: 1, errors: [{ line: 2, code: 'invalid_utf8' }] });
   });
 });
