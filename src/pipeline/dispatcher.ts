@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PipelineConfig } from '../config/config.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
-import { buildBulkBody } from '../sink/bulk-body.ts';
+import { buildBulkBody, bulkBodyBytes } from '../sink/bulk-body.ts';
 import type { BulkSink } from '../sink/bulk-sink.ts';
 import type { ItemVerdict } from '../sink/bulk-response.ts';
 import { deadLetterBlock } from '../sink/dead-letter.ts';
@@ -153,7 +153,7 @@ export class Dispatcher {
     const body = buildBulkBody(batch);
     const docs = countOf(batch);
     metrics.batchDocs.observe(docs);
-    metrics.batchBytes.observe(body.length);
+    metrics.batchBytes.observe(bulkBodyBytes(body));
     this.inFlight++;
     this.inFlightBatches.add(batch);
     const end = metrics.bulkLatency.startTimer();

@@ -5,6 +5,7 @@
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { parseBulkResponseText, type ItemVerdict } from './bulk-response.ts';
+import { bulkBodyBytes, type BulkBody } from './bulk-body.ts';
 import type { EsHttp } from './es-http.ts';
 import { isRetriableRequestError } from './retry-policy.ts';
 
@@ -21,7 +22,7 @@ export class BulkRequestError extends Error {
 
 export interface BulkSink {
   /** Sends `body` holding `docs` actions; resolves with one verdict per action, in order. */
-  send(body: Buffer, docs: number): Promise<ItemVerdict[]>;
+  send(body: BulkBody, docs: number): Promise<ItemVerdict[]>;
 }
 
 const BULK_PATH = '/_bulk?filter_path=errors,items.*.status,items.*.error';
@@ -41,8 +42,8 @@ export function createBulkSink(es: EsHttp, { compression, onSending }: BulkSinkO
     async send(body, docs) {
       let response: string;
       try {
-        const bulkBody = compression === 'gzip' ? await gzipAsync(body, GZIP_OPTIONS) : body;
-        onSending?.(bulkBody.length);
+        const bulkBody = compression === 'gzip' ? [await gzipAsync(body.length === 1 ? body[0] as Buffer : Buffer.concat(body), GZIP_OPTIONS)] : body;
+        onSending?.(bulkBodyBytes(bulkBody));
         response = (await es.request({ method: 'POST', path: BULK_PATH, body: bulkBody, contentType: NDJSON, ...(compression === 'gzip' ? { headers: GZIP_HEADERS } : {}) })).body;
       } catch (err) {
         const e = err as { statusCode?: number; message?: string };

@@ -11,6 +11,7 @@
 // stayed under its volume threshold and never opened (bench scenario 5 with a smaller queue: the
 // whole 60 s outage went by with the breaker closed).
 import CircuitBreaker from 'opossum';
+import type { BulkBody } from './bulk-body.ts';
 import type { BulkSink } from './bulk-sink.ts';
 import type { ItemVerdict } from './bulk-response.ts';
 
@@ -39,7 +40,7 @@ export class BreakerOpenError extends Error {
 }
 
 export function guardSink(sink: BulkSink, probe: () => Promise<void>, options: BreakerOptions): GuardedSink {
-  const breaker = new CircuitBreaker((body: Buffer, docs: number) => sink.send(body, docs), {
+  const breaker = new CircuitBreaker((body: BulkBody, docs: number) => sink.send(body, docs), {
     timeout: false, // the client's request timeout applies
     errorThresholdPercentage: options.errorPercent,
     rollingCountTimeout: options.windowMs,

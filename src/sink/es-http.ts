@@ -11,7 +11,8 @@ export interface EsRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
   /** Path and query string, e.g. `/_bulk?filter_path=errors`. */
   path: string;
-  body?: Buffer | string;
+  /** Buffers in a list are written one after the other (one writev), not joined first. */
+  body?: Buffer | string | readonly Buffer[];
   /** Content type of the body (default application/json). */
   contentType?: string;
   headers?: Record<string, string>;
@@ -87,7 +88,7 @@ export function createEsHttp(es: ElasticsearchConfig, connections: number): EsHt
       if (authorization !== undefined) headers.authorization = authorization;
       if (req.body !== undefined) {
         headers['content-type'] = req.contentType ?? 'application/json';
-        headers['content-length'] = typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.length;
+        headers['content-length'] = typeof req.body === 'string' ? Buffer.byteLength(req.body) : Buffer.isBuffer(req.body) ? req.body.length : bufferListBytes(req.body);
       }
       const timeoutMs = req.timeoutMs ?? es.requestTimeoutMs;
       let settled = false;
@@ -118,7 +119,16 @@ export function createEsHttp(es: ElasticsearchConfig, connections: number): EsHt
         outgoing.destroy();
       }, timeoutMs);
       outgoing.on('error', fail);
-      outgoing.end(req.body);
+      const body = req.body;
+      if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+        outgoing.end(body);
+      } else {
+        // Corked, the buffers go to the socket in one writev once it is connected.
+        outgoing.cork();
+        for (const b of body) outgoing.write(b);
+        outgoing.uncork();
+        outgoing.end();
+      }
     });
   }
 
@@ -138,3 +148,9 @@ export function createEsHttp(es: ElasticsearchConfig, connections: number): EsHt
 }
 
 const STALE_SOCKET = Symbol('stale keep-alive socket');
+
+function bufferListBytes(list: readonly Buffer[]): number {
+  let n = 0;
+  for (const b of list) n += b.length;
+  return n;
+}

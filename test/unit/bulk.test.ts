@@ -42,8 +42,23 @@ describe('bulk lines and bodies', () => {
       // A body of ranges is exactly those events' lines, in order.
       const cut = rand(events.length + 1);
       const body = buildBulkBody([{ lines: block, from: cut, to: events.length }, { lines: block, from: 0, to: cut }]);
-      expect(body.equals(Buffer.concat([...events.slice(cut), ...events.slice(0, cut)].flatMap((e) => [Buffer.from(actionLine(e.index, e.id)), e.source, Buffer.from('\n')])))).toBe(true);
+      expect(Buffer.concat(body).equals(Buffer.concat([...events.slice(cut), ...events.slice(0, cut)].flatMap((e) => [Buffer.from(actionLine(e.index, e.id)), e.source, Buffer.from('\n')])))).toBe(true);
     }
+  });
+  it('writes large ranges from where they lie and joins runs of small ones', () => {
+    const big = (n: number, tag: string) => encodeBulkLines(Array.from({ length: n }, (_, i) => ({ index: 'i', id: `${tag}${i}`, source: Buffer.from(JSON.stringify({ pad: 'x'.repeat(200), i })) })));
+    const a = big(400, 'a'); // ~90 kB: a view
+    const b = big(3, 'b'); // small
+    const c = big(2, 'c'); // small, joined with b
+    const d = big(300, 'd'); // view
+    const ranges = [{ lines: a, from: 10, to: 400 }, { lines: b, from: 0, to: 3 }, { lines: c, from: 1, to: 2 }, { lines: d, from: 0, to: 300 }, { lines: b, from: 1, to: 1 }];
+    const body = buildBulkBody(ranges);
+    expect(body).toHaveLength(3);
+    expect(body[0]?.buffer).toBe(a.bulk.buffer); // not copied
+    expect(body[2]?.buffer).toBe(d.bulk.buffer);
+    const expected = Buffer.concat(ranges.map((r) => Buffer.from(r.lines.bulk.subarray(r.lines.lineStarts[r.from], r.lines.lineStarts[r.to]))));
+    expect(Buffer.concat(body).equals(expected)).toBe(true);
+    expect(Buffer.concat(body).toString().split('\n')).toHaveLength(2 * (390 + 3 + 1 + 300) + 1);
   });
 });
 

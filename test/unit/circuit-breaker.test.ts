@@ -17,9 +17,9 @@ describe('circuit breaker around the bulk sink', () => {
     const breaker = guardSink(sink, async () => { probes++; if (!healthy) throw new Error('ECONNREFUSED'); }, { errorPercent: 50, windowMs: 10_000, minRequests: 2, resetMs: 100 });
     const states: BreakerState[] = [];
     breaker.onStateChange((s) => states.push(s));
-    for (let i = 0; i < 3; i++) await breaker.send(Buffer.from(''), 1).catch(() => {});
+    for (let i = 0; i < 3; i++) await breaker.send([], 1).catch(() => {});
     expect(breaker.state).toBe('open');
-    await expect(breaker.send(Buffer.from(''), 1)).rejects.toBeInstanceOf(BreakerOpenError);
+    await expect(breaker.send([], 1)).rejects.toBeInstanceOf(BreakerOpenError);
     const callsWhileOpen = sink.calls;
     await wait(350);
     expect(probes).toBeGreaterThanOrEqual(2);
@@ -39,7 +39,7 @@ describe('circuit breaker around the bulk sink', () => {
     // is counted its request has left the window.
     const slow: BulkSink = { async send(): Promise<never> { await wait(300); throw new BulkRequestError('Request timed out', undefined); } };
     const breaker = guardSink(slow, async () => { throw new Error('still frozen'); }, { errorPercent: 50, windowMs: 100, minRequests: 3, resetMs: 10_000 });
-    const sends = [0, 1, 2].map(() => breaker.send(Buffer.from(''), 1).catch(() => {}));
+    const sends = [0, 1, 2].map(() => breaker.send([], 1).catch(() => {}));
     await Promise.all(sends.slice(0, 2));
     expect(breaker.state).toBe('closed'); // two in a row: not yet
     await sends[2];
@@ -49,7 +49,7 @@ describe('circuit breaker around the bulk sink', () => {
 
   it('does not open on overload (429)', async () => {
     const breaker = guardSink(failingSink(429), async () => {}, { errorPercent: 50, windowMs: 10_000, minRequests: 2, resetMs: 100 });
-    for (let i = 0; i < 10; i++) await breaker.send(Buffer.from(''), 1).catch(() => {});
+    for (let i = 0; i < 10; i++) await breaker.send([], 1).catch(() => {});
     expect(breaker.state).toBe('closed');
     breaker.shutdown();
   });

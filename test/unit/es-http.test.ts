@@ -59,6 +59,19 @@ describe('Elasticsearch HTTP client', () => {
     expect(seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from('elastic:p@ss').toString('base64')}`);
   });
 
+  it('writes a body given as a list of buffers one after the other, with their total length, also when sent again', async () => {
+    const { url, seen } = await standIn((_, res, n) => {
+      if (n === 2) res.socket?.destroy(); // the kept-alive socket turns out closed: sent once more
+      else json(res, 200, { n });
+    });
+    client = createEsHttp({ ...config, url }, 1);
+    const parts = [Buffer.from('{"create":{}}\n'), Buffer.from('{"ü":1}\n'), Buffer.alloc(70_000, 0x20), Buffer.from('\n')];
+    const whole = Buffer.concat(parts).toString();
+    expect((await client.request({ method: 'POST', path: '/_bulk', body: parts, contentType: 'application/x-ndjson' })).body).toBe('{"n":1}');
+    expect((await client.request({ method: 'POST', path: '/_bulk', body: parts, contentType: 'application/x-ndjson' })).body).toBe('{"n":3}');
+    expect(seen.map((s) => [s.body === whole, s.headers['content-length']])).toEqual([[true, String(Buffer.byteLength(whole))], [true, String(Buffer.byteLength(whole))], [true, String(Buffer.byteLength(whole))]]);
+  });
+
   it('prefers the API key to basic auth, and sends no Authorization without credentials', () => {
     const u = new URL('http://a:b@localhost:9200');
     expect(authorizationHeader({ apiKey: 'aWQ6a2V5', username: 'u', password: 'p' }, u)).toBe('ApiKey aWQ6a2V5');
