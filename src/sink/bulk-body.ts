@@ -1,7 +1,7 @@
 // Bulk request bytes: every event's `create` action line (its index and id), then its own bytes.
 // Framing encodes them once per event (BulkLines, in a framing worker where there is one), and a
-// bulk request body is then a copy of whole ranges of them. Pure; the source bytes are copied
-// once, never re-encoded.
+// bulk request body is then whole ranges of them, written from where they lie. Pure; the source
+// bytes are copied once, never re-encoded.
 
 /**
  * Events encoded as bulk lines, with where each event's parts are: what framing hands the
@@ -147,7 +147,7 @@ export function bulkBodyBytes(body: BulkBody): number {
  * (a view, no copy); runs of small ones are copied into one buffer, so a batch of many small
  * requests' events is not thousands of writes. Copying every byte into one buffer cost the main
  * thread ~5% of its time in scenario 2, and the copies' memory made V8 mark-compact more often
- * (bench/README.md, "Bulk bodies written from the events' own bytes").
+ * (bench/README.md, "Per-event costs around JSON.parse, and bulk bodies without a copy").
  */
 export function buildBulkBody(ranges: readonly BulkRange[]): BulkBody {
   const out: Buffer[] = [];
