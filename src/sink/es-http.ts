@@ -6,6 +6,7 @@
 // OpenTelemetry, ~8 MB of the gateway's idle RSS (bench/README.md, "Idle RSS").
 import http from 'node:http';
 import type { ElasticsearchConfig } from '../config/config.ts';
+import { bulkBodyBytes } from './bulk-body.ts';
 
 export interface EsRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
@@ -88,7 +89,7 @@ export function createEsHttp(es: ElasticsearchConfig, connections: number): EsHt
       if (authorization !== undefined) headers.authorization = authorization;
       if (req.body !== undefined) {
         headers['content-type'] = req.contentType ?? 'application/json';
-        headers['content-length'] = typeof req.body === 'string' ? Buffer.byteLength(req.body) : Buffer.isBuffer(req.body) ? req.body.length : bufferListBytes(req.body);
+        headers['content-length'] = typeof req.body === 'string' ? Buffer.byteLength(req.body) : Buffer.isBuffer(req.body) ? req.body.length : bulkBodyBytes(req.body);
       }
       const timeoutMs = req.timeoutMs ?? es.requestTimeoutMs;
       let settled = false;
@@ -148,9 +149,3 @@ export function createEsHttp(es: ElasticsearchConfig, connections: number): EsHt
 }
 
 const STALE_SOCKET = Symbol('stale keep-alive socket');
-
-function bufferListBytes(list: readonly Buffer[]): number {
-  let n = 0;
-  for (const b of list) n += b.length;
-  return n;
-}
