@@ -27,10 +27,11 @@ export const GATEWAY_ENTRY = 'dist/main.js';
 // Not kept: --initial-old-space-size=64 with old 160 or 128 (scenario 2 up to x1.4, but scenario 5
 // at 265-270 MB).
 // --no-allocation-site-pretenuring: at a fixed rate (bench scenario 4a) the main thread fell, in
-// about two runs of three, into a state where each scavenge left ~375 KB more in the old space
-// (~20 KB otherwise) and a mark-compact followed every ~250 ms (~45 per 10 s, against 1), with the
-// 4a p99 at 17-35 ms instead of 6-12. V8 had marked allocation sites whose objects happened to
-// be alive at a few scavenges (pretenuring: their later objects go straight to the old space) while
-// most of them die young here. Without pretenuring: 1 mark-compact per 10 s in 3 runs of 3
-// (bench/README.md, "Main-thread mark-compacts at a fixed rate: pretenuring").
+// 21 of 26 measured 10-s windows, into a state where each scavenge left ~375 KB more in the old
+// space (~20 KB otherwise) and mark-compacts followed every ~250-400 ms (23-46 per 10 s, against
+// 1-2), with the 4a p99 at 14-35 ms instead of 6-19 (mostly under 10). V8 had marked allocation
+// sites whose objects happened to be alive at a few scavenges (pretenuring: their later objects
+// go straight to the old space) while most of them die young here. Without pretenuring: 1
+// mark-compact per 10 s in 3 windows of 3 (bench/README.md, "Main-thread mark-compacts at a fixed
+// rate: pretenuring").
 export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8', '--initial-old-space-size=64', '--no-allocation-site-pretenuring', '--expose-gc'] as const;
