@@ -18,6 +18,8 @@ export interface Settings {
   /** Events sent through each path in scenario 3, and how many rounds (paths alternate). */
   s3Events: number;
   s3Rounds: number;
+  /** Events each scenario-3 gateway is sent (to an index of its own) before its measured run. */
+  s3GatewayWarmupEvents: number;
   /** Seconds of each fixed-rate latency run. */
   latencySeconds: number;
   /** Seconds of full-speed posting while Elasticsearch is paused. */
@@ -28,12 +30,12 @@ export interface Settings {
 
 export const QUICK: Settings = {
   mode: 'quick', warmupSeconds: 1, seconds: 4, connections: 8, eventsPerRequest: 1000, bulkDocs: 5000,
-  s3Events: 60_000, s3Rounds: 1, latencySeconds: 4, overloadSeconds: 15, overloadSpoolMaxBytes: 64 * 2 ** 20,
+  s3Events: 60_000, s3Rounds: 1, s3GatewayWarmupEvents: 20_000, latencySeconds: 4, overloadSeconds: 15, overloadSpoolMaxBytes: 64 * 2 ** 20,
 };
 
 export const FULL: Settings = {
   mode: 'full', warmupSeconds: 5, seconds: 20, connections: 8, eventsPerRequest: 1000, bulkDocs: 5000,
-  s3Events: 500_000, s3Rounds: 2, latencySeconds: 20, overloadSeconds: 60, overloadSpoolMaxBytes: 256 * 2 ** 20,
+  s3Events: 500_000, s3Rounds: 2, s3GatewayWarmupEvents: 100_000, latencySeconds: 20, overloadSeconds: 60, overloadSpoolMaxBytes: 256 * 2 ** 20,
 };
 
 export interface Measured {
