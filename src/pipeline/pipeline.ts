@@ -120,7 +120,10 @@ export class Pipeline {
   /** Whether a new request may start at all (checked before its body is read). */
   admitRequest(): Admission {
     const { durability, spool } = this.d;
-    if (durability === 'memory' && this.budget.overHighWater && spool === undefined) {
+    // Without a spool, over high water: refused at once while nothing is being sent (the
+    // breaker is open) or the queue is full; while Elasticsearch is taking events, the request
+    // is read and waits in submit() for room, as it would before spilling to a spool.
+    if (durability === 'memory' && spool === undefined && this.budget.overHighWater && (!this.d.sendAllowed() || this.budget.heldBytes >= this.budget.maxBytes)) {
       return { ok: false, status: 429, reason: 'over_high_water', retryAfterSeconds: this.retryAfter() };
     }
     const needsSpool = durability === 'durable' || !this.d.sendAllowed() || this.budget.overHighWater;
@@ -136,14 +139,16 @@ export class Pipeline {
     const { spool, durability } = this.d;
     // A request still being read when shutdown began: nothing may be acknowledged any more.
     if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
-    if (durability === 'memory' && spool !== undefined && this.d.sendAllowed() && this.budget.overHighWater) {
+    if (durability === 'memory' && this.d.sendAllowed() && this.budget.overHighWater) {
       // Elasticsearch is up but slower than intake: hold this request (its socket is not read
-      // meanwhile) for a while before spilling to the spool, so a healthy cluster sets the pace
-      // instead of a round trip through the disk.
+      // meanwhile, nor other requests' past the intake bound) for a while before spilling to the
+      // spool — or, without one, before answering 429 — so a healthy cluster sets the pace,
+      // not a round trip through the disk or the client's back-off.
       await this.waitBelowHighWater(this.d.spillAfterMs);
       if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
     }
     if (durability === 'memory' && (spool === undefined || (this.d.sendAllowed() && !this.budget.overHighWater))) {
+      if (spool === undefined && this.budget.overHighWater) return { ok: false, status: 429, reason: 'over_high_water', retryAfterSeconds: this.retryAfter() };
       if (this.budget.tryReserve(memoryOf(ranges), countOf(ranges))) {
         this.dispatcher.enqueue(ranges);
         return { ok: true };
