@@ -140,6 +140,10 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     },
   });
 
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.httpDuration.observe({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
   app.addHook('onReady', async () => {
     if (pipeline.spooledEvents > 0) app.log.info({ events: pipeline.spooledEvents }, 'spool holds undelivered events: replaying');
     pipeline.resume();

@@ -219,6 +219,22 @@ export async function gatewayMetric(url: string, series: string): Promise<number
   return metricIn(await (await fetch(`${url}/metrics`)).text(), series);
 }
 
+/**
+ * One route's requests with one status in the gateway's request-duration histogram: how many so
+ * far, and how many within `le` seconds (a bucket bound, e.g. '0.005'). NaN for a checkout
+ * without the histogram.
+ */
+export async function requestDurations(url: string, route: string, status: number, le: string): Promise<{ count: number; within: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const labels = `route="${route}",status="${status}"`;
+  // A series appears with its first observation: none yet is 0 where the histogram exists.
+  const value = (series: string) => metricIn(text, series) || (text.includes('# TYPE es_gateway_http_request_duration_seconds histogram') ? 0 : Number.NaN);
+  return {
+    count: value(`es_gateway_http_request_duration_seconds_count{${labels}}`),
+    within: value(`es_gateway_http_request_duration_seconds_bucket{le="${le}",${labels}}`),
+  };
+}
+
 function metricIn(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));

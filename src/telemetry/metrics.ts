@@ -19,6 +19,7 @@ export interface Metrics {
   deadLetters: Counter<'stream'>;
   deadLetterFailures: Counter;
   httpRefusals: Counter<'status' | 'reason'>;
+  httpDuration: Histogram<'route' | 'status'>;
   framedRequests: Counter<'thread'>;
   framingWorkers: Gauge;
   breakerState: Gauge;
@@ -66,6 +67,13 @@ export function createMetrics(): Metrics {
     spoolRecoveryTornBytes: new Gauge({ name: 'es_gateway_spool_recovery_torn_bytes', help: 'Bytes of a torn last spool record cut off at start-up.', registers: r }),
     framedRequests: new Counter({ name: 'es_gateway_framed_requests_total', help: 'Request bodies framed, parsed and validated, by thread (main, worker).', labelNames: ['thread'], registers: r }),
     framingWorkers: new Gauge({ name: 'es_gateway_framing_workers', help: 'Framing worker threads running (they start on demand and stop when idle).', registers: r }),
+    httpDuration: new Histogram({
+      name: 'es_gateway_http_request_duration_seconds',
+      help: 'Time from a request\'s headers to its response written (the ack latency of an ingest request, body read included), by route and status code.',
+      labelNames: ['route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    }),
     httpRefusals: new Counter({ name: 'es_gateway_requests_refused_total', help: 'Ingest requests refused before acceptance, by status and reason.', labelNames: ['status', 'reason'], registers: r }),
   };
 }

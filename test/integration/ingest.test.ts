@@ -63,6 +63,9 @@ describe('NDJSON ingest into Elasticsearch', () => {
     expect(metrics).toMatch(/^es_gateway_events_accepted_total\{stream="app"\} 20000$/m);
     expect(metrics).toMatch(/^es_gateway_bulk_items_total\{status="201"\} 10000$/m);
     expect(metrics).toMatch(/^es_gateway_bulk_items_total\{status="409"\} 10000$/m);
+    // Every ingest request so far (5 + 2) in the request-duration histogram, under its route.
+    expect(metrics).toMatch(/^es_gateway_http_request_duration_seconds_count\{route="\/v1\/events\/:stream",status="202"\} 7$/m);
+    expect(metrics).toMatch(/^es_gateway_http_request_duration_seconds_bucket\{le="\+Inf",route="\/v1\/events\/:stream",status="202"\} 7$/m);
     // No 429s or failed requests: the adaptive limit is still GATEWAY_MAX_IN_FLIGHT (default 4).
     expect(metrics).toMatch(/^es_gateway_bulk_concurrency_limit 4$/m);
   });
