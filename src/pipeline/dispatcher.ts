@@ -45,6 +45,7 @@ export class Dispatcher {
   private consecutiveFailures = 0;
   private draining = false;
   private ageTimer: NodeJS.Timeout | undefined;
+  private pumpSoon: NodeJS.Immediate | undefined;
   private readonly retryTimers = new Map<NodeJS.Timeout, EventRange[]>();
   private readonly inFlightBatches = new Set<EventRange[]>();
   private idleWaiters: (() => void)[] = [];
@@ -55,11 +56,19 @@ export class Dispatcher {
     this.limit = new ConcurrencyLimit(deps.config.maxInFlight);
   }
 
-  /** Adds events (their memory already reserved) and sends what is due. */
+  /**
+   * Adds events (their memory already reserved); what is due is sent from the next turn of the
+   * event loop, so the request whose events these are is answered first. Sending a batch (its
+   * body built, ~1 MB written to the socket) took 0.1–0.25 ms, at times several ms, and fell
+   * inside about one ingest request's ack in five at bench scenario 4a's rate.
+   */
   enqueue(ranges: readonly EventRange[]): void {
     const now = this.d.now();
     for (const r of ranges) this.d.queue.push(r, now);
-    this.pump();
+    this.pumpSoon ??= setImmediate(() => {
+      this.pumpSoon = undefined;
+      this.pump();
+    });
   }
 
   /** Sends every queued event without waiting for batches to fill. */
@@ -84,6 +93,8 @@ export class Dispatcher {
 
   /** Stops timers (after draining or when the process is ending). */
   close(): void {
+    clearImmediate(this.pumpSoon);
+    this.pumpSoon = undefined;
     clearTimeout(this.ageTimer);
     for (const t of this.retryTimers.keys()) clearTimeout(t);
     this.retryTimers.clear();
