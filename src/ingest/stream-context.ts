@@ -6,6 +6,7 @@ import { ConfigError, type GatewayConfig } from '../config/config.ts';
 import { compileRouter, type IndexRouter } from './routing.ts';
 import { createIdGenerator, type IdGenerator } from './ids.ts';
 import { STREAM_NAME } from '../config/streams.ts';
+import { useFastStringLength } from './string-length-keywords.ts';
 
 export interface StreamContext {
   stream: string;
@@ -29,7 +30,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 export type StreamRegistryConfig = Pick<GatewayConfig, 'streams' | 'idField' | 'defaultIndexPattern' | 'unknownStreams'>;
 
 export function createStreamRegistry(config: StreamRegistryConfig, now: () => number = Date.now): StreamRegistry {
-  const ajv = new Ajv({ allErrors: false, strict: false });
+  const ajv = useFastStringLength(new Ajv({ allErrors: false, strict: false }));
   addFormats(ajv);
   const newId = createIdGenerator(now);
   const idPath = config.idField.split('.');
