@@ -39,6 +39,9 @@ export function compileRouter(pattern: string, stream: string): IndexRouter {
   // Indices change at most hourly: cache names by hour. Events of one request or batch often
   // span many hours (backfills, several sources), so keep more than the last one (bounded).
   const byHour = new Map<number, string>();
+  // One string per distinct name: the hours of one day share it, so comparing two events'
+  // indices (bulk-body encoding does, per event) is a pointer comparison, not one of characters.
+  const names = new Map<string, string>();
   let lastHour = Number.NaN;
   let lastName = '';
   return (timeMs) => {
@@ -47,8 +50,13 @@ export function compileRouter(pattern: string, stream: string): IndexRouter {
     let name = byHour.get(hour);
     if (name === undefined) {
       const d = new Date(timeMs);
-      name = withStream.replace(/\{([^}]*)\}/g, (_m, fmt: string) => formatDate(fmt, d));
-      if (byHour.size >= 1024) byHour.clear();
+      const made = withStream.replace(/\{([^}]*)\}/g, (_m, fmt: string) => formatDate(fmt, d));
+      name = names.get(made) ?? made;
+      if (byHour.size >= 1024) {
+        byHour.clear();
+        names.clear();
+      }
+      names.set(name, name);
       byHour.set(hour, name);
     }
     lastHour = hour;
