@@ -1,7 +1,12 @@
 // Turns one decoded event into a pipeline document: checks it is an object without reserved
 // metadata fields, validates it against its stream's schema, gives it an `_id` and an
 // `@timestamp`, and picks its index. The raw bytes are kept whenever the event is unchanged.
+// An event that comes as bytes is first tried the fast way, scanned without being parsed
+// (json-object-scanner.ts, scanned-schema.ts); whatever that way is not sure of — every invalid
+// event among them — goes through JSON.parse and the stream's Ajv validator, as all did before.
 import { isUtf8 } from 'node:buffer';
+import { ESCAPED, NUMBER, scanned, scanObject, STRING } from './json-object-scanner.ts';
+import { checkScanned, numberAt, stringAt } from './scanned-schema.ts';
 import type { StreamContext } from './stream-context.ts';
 
 export interface EnvelopedEvent {
@@ -154,6 +159,51 @@ export function envelope(value: unknown, raw: Buffer | undefined, ctx: StreamCon
 }
 
 /**
+ * The envelope of an event's bytes (valid UTF-8, kept as its source) found without parsing it:
+ * what envelopeParsed gives, or undefined when the scan is not sure (then only JSON.parse and the
+ * validator can tell).
+ */
+export function envelopeScanned(line: Buffer, ctx: StreamContext, fallbackId: string | undefined): EnvelopeResult | undefined {
+  const plan = ctx.scanPlan;
+  if (plan === undefined || !scanObject(line) || !checkScanned(plan, line)) return undefined;
+  let given: string | undefined;
+  const idAt = plan.seenAt[plan.idSlot] as number;
+  if (idAt >= 0) {
+    const start = scanned.valueStart[idAt] as number;
+    const end = scanned.valueEnd[idAt] as number;
+    const flags = scanned.flags[idAt] as number;
+    if (scanned.kind[idAt] !== STRING || (flags & ESCAPED) !== 0 || end === start || end - start > MAX_ID_BYTES) return undefined;
+    given = stringAt(line, start, end);
+  } else if (plan.idHeadSlot >= 0 && (plan.seenAt[plan.idHeadSlot] as number) >= 0) {
+    return undefined; // the id may be nested in that member
+  }
+
+  const stampAt = plan.seenAt[plan.timestampSlot] as number;
+  let stamped: number | undefined;
+  if (stampAt >= 0) {
+    const start = scanned.valueStart[stampAt] as number;
+    const end = scanned.valueEnd[stampAt] as number;
+    const flags = scanned.flags[stampAt] as number;
+    const kind = scanned.kind[stampAt];
+    if (kind === STRING && (flags & ESCAPED) === 0) stamped = eventTime(stringAt(line, start, end));
+    else if (kind === NUMBER) stamped = eventTime(numberAt(line, start, end));
+    if (stamped === undefined) return undefined;
+  }
+
+  const id = given ?? fallbackId ?? ctx.newId();
+  let time: number;
+  let source: Buffer;
+  if (stamped === undefined) {
+    time = ctx.now();
+    source = withTimestamp(line, new Date(time).toISOString(), scanned.count === 0);
+  } else {
+    time = stamped;
+    source = line;
+  }
+  return { ok: true, event: { id, index: ctx.route(time), source } };
+}
+
+/**
  * Parses one event's bytes (an NDJSON line, a JSON array element) and envelopes it; the bytes
  * become its source unless `keepBytes` is false (they span lines: a bulk body is one per line).
  * `utf8Checked`: the caller found the whole body valid UTF-8, so every line of it is (a line or
@@ -161,6 +211,15 @@ export function envelope(value: unknown, raw: Buffer | undefined, ctx: StreamCon
  */
 export function envelopeLine(line: Buffer, ctx: StreamContext, fallbackId: string | undefined, keepBytes = true, utf8Checked = false): EnvelopeResult {
   if (!utf8Checked && !isUtf8(line)) return fail('invalid_utf8', 'the event is not valid UTF-8');
+  if (keepBytes) {
+    const result = envelopeScanned(line, ctx, fallbackId);
+    if (result !== undefined) return result;
+  }
+  return envelopeParsed(line, ctx, fallbackId, keepBytes);
+}
+
+/** envelopeLine by JSON.parse and the stream's validator (valid UTF-8 `line`): what gives every verdict the scan is not sure of. */
+export function envelopeParsed(line: Buffer, ctx: StreamContext, fallbackId: string | undefined, keepBytes = true): EnvelopeResult {
   let value: unknown;
   try {
     value = JSON.parse(line.toString('utf8'));

@@ -7,11 +7,14 @@ import { compileRouter, type IndexRouter } from './routing.ts';
 import { createIdGenerator, type IdGenerator } from './ids.ts';
 import { STREAM_NAME } from '../config/streams.ts';
 import { useFastStringLength } from './string-length-keywords.ts';
+import { compileScanPlan, type ScanPlan } from './scanned-schema.ts';
 
 export interface StreamContext {
   stream: string;
   route: IndexRouter;
   validate: ValidateFunction | undefined;
+  /** How events are checked without parsing them, or undefined when the schema needs Ajv for all. */
+  scanPlan: ScanPlan | undefined;
   idField: string;
   idPath: readonly string[];
   newId: IdGenerator;
@@ -34,10 +37,12 @@ export function createStreamRegistry(config: StreamRegistryConfig, now: () => nu
   addFormats(ajv);
   const newId = createIdGenerator(now);
   const idPath = config.idField.split('.');
-  const make = (stream: string, pattern: string, validate: ValidateFunction | undefined): StreamContext => ({
+  const schemaless = compileScanPlan(undefined, config.idField);
+  const make = (stream: string, pattern: string, validate: ValidateFunction | undefined, scanPlan: ScanPlan | undefined): StreamContext => ({
     stream,
     route: compileRouter(pattern, stream),
     validate,
+    scanPlan,
     idField: config.idField,
     idPath,
     newId,
@@ -52,7 +57,8 @@ export function createStreamRegistry(config: StreamRegistryConfig, now: () => nu
     } catch (err) {
       problems.push(`streams.${s.name}.schema: ${(err as Error).message}`);
     }
-    configured.set(s.name, make(s.name, s.index ?? config.defaultIndexPattern, validate));
+    const scanPlan = s.schema === undefined ? schemaless : compileScanPlan(s.schema, config.idField);
+    configured.set(s.name, make(s.name, s.index ?? config.defaultIndexPattern, validate, scanPlan));
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -63,7 +69,7 @@ export function createStreamRegistry(config: StreamRegistryConfig, now: () => nu
       if (known !== undefined) return known;
       if (config.unknownStreams === 'reject' || !STREAM_NAME.test(name)) return undefined;
       if (unknown.size >= 10_000) unknown.clear(); // bounded: made-up names cannot grow memory forever
-      const ctx = make(name, config.defaultIndexPattern, undefined);
+      const ctx = make(name, config.defaultIndexPattern, undefined, schemaless);
       unknown.set(name, ctx);
       return ctx;
     },

@@ -1,0 +1,271 @@
+// Checks that bytes hold one JSON object, the whole of it valid JSON, and records where each of its
+// top-level members lies — without building it: no strings, no objects, no numbers. What an event's
+// fast path (scanned-envelope.ts) needs, at about a quarter of `JSON.parse`'s cost on log events.
+// The grammar is RFC 8259's, as JSON.parse takes it (whitespace: space, tab, LF, CR); anything it
+// cannot vouch for — bad syntax, nesting deeper than MAX_DEPTH, more than MAX_MEMBERS members —
+// is a `false`, and the caller falls back to JSON.parse, which then says what is wrong. Pure
+// (the answer is written into module-level arrays the caller reads before the next scan).
+
+/** Kinds of member values. */
+export const STRING = 1;
+export const NUMBER = 2;
+export const TRUE = 3;
+export const FALSE = 4;
+export const NULL = 5;
+export const OBJECT = 6;
+export const ARRAY = 7;
+
+/** Flags of a member: its value string holds an escape; its key does. */
+export const ESCAPED = 1;
+export const KEY_ESCAPED = 2;
+
+export const MAX_MEMBERS = 256;
+const MAX_DEPTH = 128;
+
+/**
+ * Members of the object last scanned: member k's key is bytes [keyStart[k], keyEnd[k]) (inside the
+ * quotes), its value [valueStart[k], valueEnd[k]) (a string's inside its quotes, others whole).
+ */
+const keyStart = new Int32Array(MAX_MEMBERS);
+const keyEnd = new Int32Array(MAX_MEMBERS);
+const valueStart = new Int32Array(MAX_MEMBERS);
+const valueEnd = new Int32Array(MAX_MEMBERS);
+const kind = new Uint8Array(MAX_MEMBERS);
+const flags = new Uint8Array(MAX_MEMBERS);
+export const scanned = { count: 0, keyStart, keyEnd, valueStart, valueEnd, kind, flags };
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+
+/** Bytes inside a string: 0 plain, 1 ends or escapes (`"`, `\`), 2 control (invalid), 3 non-ASCII. */
+const IN_STRING = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) IN_STRING[c] = 2;
+IN_STRING[QUOTE] = 1;
+IN_STRING[BACKSLASH] = 1;
+for (let c = 0x80; c < 0x100; c++) IN_STRING[c] = 3;
+
+/** Hex digits, for \uXXXX. */
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
+/** The one-character escapes: \" \\ \/ \b \f \n \r \t. */
+const SHORT_ESCAPE = new Uint8Array(256);
+for (const c of '"\\/bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
+
+/** Flags of the string skipped last (skipString's second answer). */
+let stringFlags = 0;
+
+// Every read checks its bound first: one read past the end, once, makes V8 compile that load for
+// reads past the end from then on, and scanning every event slows by about a third.
+const byteAt = (b: Uint8Array, i: number): number => (i < b.length ? (b[i] as number) : 0);
+
+function skipWhitespace(b: Uint8Array, i: number): number {
+  for (;;) {
+    if (i >= b.length) return i;
+    const c = b[i];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
+    i++;
+  }
+}
+
+/** From just after an opening quote to just after the closing one; -1 if the string is invalid. */
+function skipString(b: Uint8Array, i: number, n: number): number {
+  let found = 0;
+  for (;;) {
+    if (i >= n) return -1;
+    const c = b[i] as number;
+    if (c === 0x22) {
+      stringFlags = found;
+      return i + 1;
+    }
+    if (c === 0x5c) {
+      found |= ESCAPED;
+      const e = i + 1 < n ? (b[i + 1] as number) : 0;
+      if (e === 0x75 /* u */) {
+        if (i + 5 >= n || HEX[b[i + 2] as number] === 0 || HEX[b[i + 3] as number] === 0 || HEX[b[i + 4] as number] === 0 || HEX[b[i + 5] as number] === 0) return -1;
+        i += 6;
+      } else {
+        if (SHORT_ESCAPE[e] === 0) return -1;
+        i += 2;
+      }
+      continue;
+    }
+    if (c < 0x20) return -1; // a control character
+    i++;
+  }
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** A number's end, or -1: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+function skipNumber(b: Uint8Array, i: number): number {
+  const n = b.length;
+  let c = i < n ? (b[i] as number) : 0;
+  if (c === 0x2d) c = ++i < n ? (b[i] as number) : 0;
+  if (c === 0x30) {
+    c = ++i < n ? (b[i] as number) : 0;
+  } else if (c >= 0x31 && c <= 0x39) {
+    do c = ++i < n ? (b[i] as number) : 0; while (isDigit(c));
+  } else {
+    return -1;
+  }
+  if (c === 0x2e) {
+    c = ++i < n ? (b[i] as number) : 0;
+    if (!isDigit(c)) return -1;
+    do c = ++i < n ? (b[i] as number) : 0; while (isDigit(c));
+  }
+  if (c === 0x65 || c === 0x45) {
+    c = ++i < n ? (b[i] as number) : 0;
+    if (c === 0x2b || c === 0x2d) c = ++i < n ? (b[i] as number) : 0;
+    if (!isDigit(c)) return -1;
+    do c = ++i < n ? (b[i] as number) : 0; while (isDigit(c));
+  }
+  return i;
+}
+
+/** The end of `true`, `false` or `null` at i, or -1. */
+function skipLiteral(b: Uint8Array, i: number): number {
+  const c = byteAt(b, i);
+  if (c === 0x74) return i + 3 < b.length && b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65 ? i + 4 : -1;
+  if (c === 0x66) return i + 4 < b.length && b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65 ? i + 5 : -1;
+  if (c === 0x6e) return i + 3 < b.length && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c ? i + 4 : -1;
+  return -1;
+}
+
+/** A scalar's end (string, number, literal) at i, or -1. */
+function skipScalar(b: Uint8Array, i: number, n: number): number {
+  const c = i < n ? (b[i] as number) : 0;
+  if (c === QUOTE) return skipString(b, i + 1, n);
+  if (c === 0x2d || isDigit(c)) return skipNumber(b, i);
+  return skipLiteral(b, i);
+}
+
+/** Open containers while skipping a nested value: 1 object, 0 array. */
+const containers = new Uint8Array(MAX_DEPTH);
+
+/**
+ * The end of the object or array at i (byteAt(b, i) is `{` or `[`), or -1. Iterative: depth is bounded by
+ * MAX_DEPTH, not by the stack.
+ */
+function skipContainer(b: Uint8Array, i: number, n: number): number {
+  let depth = 0;
+  for (;;) {
+    // i is at a value.
+    let c = byteAt(b, i);
+    if (c === LBRACE || c === LBRACKET) {
+      if (depth === MAX_DEPTH) return -1;
+      const isObject = c === LBRACE;
+      containers[depth++] = isObject ? 1 : 0;
+      i = skipWhitespace(b, i + 1);
+      if (byteAt(b, i) === (isObject ? RBRACE : RBRACKET)) {
+        i++;
+        depth--;
+      } else if (isObject) {
+        i = skipKey(b, i, n);
+        if (i < 0) return -1;
+        continue;
+      } else {
+        continue;
+      }
+    } else {
+      i = skipScalar(b, i, n);
+      if (i < 0) return -1;
+    }
+    // After a value: a comma and the next one, or the ends of containers.
+    for (;;) {
+      if (depth === 0) return i;
+      i = skipWhitespace(b, i);
+      c = byteAt(b, i);
+      const isObject = containers[depth - 1] === 1;
+      if (c === COMMA) {
+        i = skipWhitespace(b, i + 1);
+        if (isObject) {
+          i = skipKey(b, i, n);
+          if (i < 0) return -1;
+        }
+        break;
+      }
+      if (c !== (isObject ? RBRACE : RBRACKET)) return -1;
+      i++;
+      depth--;
+    }
+  }
+}
+
+/** A member's key and its colon at i, up to the value (whitespace skipped), or -1. */
+function skipKey(b: Uint8Array, i: number, n: number): number {
+  if (byteAt(b, i) !== QUOTE) return -1;
+  i = skipString(b, i + 1, n);
+  if (i < 0) return -1;
+  i = skipWhitespace(b, i);
+  if (byteAt(b, i) !== COLON) return -1;
+  return skipWhitespace(b, i + 1);
+}
+
+/**
+ * Whether `b` is exactly one JSON object (whitespace around it allowed) with at most MAX_MEMBERS
+ * members; if so, `scanned` describes them.
+ */
+export function scanObject(b: Uint8Array): boolean {
+  const n = b.length;
+  let i = skipWhitespace(b, 0);
+  if (i >= n || b[i] !== LBRACE) return false;
+  i = skipWhitespace(b, i + 1);
+  let k = 0;
+  if (i < n && b[i] === RBRACE) {
+    scanned.count = 0;
+    return skipWhitespace(b, i + 1) === n;
+  }
+  for (;;) {
+    if (i >= n || b[i] !== QUOTE || k === MAX_MEMBERS) return false;
+    keyStart[k] = i + 1;
+    i = skipString(b, i + 1, n);
+    if (i < 0) return false;
+    keyEnd[k] = i - 1;
+    let found = (stringFlags & ESCAPED) !== 0 ? KEY_ESCAPED : 0;
+    i = skipWhitespace(b, i);
+    if (i >= n || b[i] !== COLON) return false;
+    i = skipWhitespace(b, i + 1);
+    if (i >= n) return false;
+    const c = b[i] as number;
+    if (c === QUOTE) {
+      valueStart[k] = i + 1;
+      i = skipString(b, i + 1, n);
+      if (i < 0) return false;
+      valueEnd[k] = i - 1;
+      kind[k] = STRING;
+      found |= stringFlags;
+    } else {
+      valueStart[k] = i;
+      if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+        i = skipNumber(b, i);
+        kind[k] = NUMBER;
+      } else if (c === LBRACE || c === LBRACKET) {
+        i = skipContainer(b, i, n);
+        kind[k] = c === LBRACE ? OBJECT : ARRAY;
+      } else {
+        i = skipLiteral(b, i);
+        kind[k] = c === 0x74 ? TRUE : c === 0x66 ? FALSE : NULL;
+      }
+      if (i < 0) return false;
+      valueEnd[k] = i;
+    }
+    flags[k] = found;
+    k++;
+    i = skipWhitespace(b, i);
+    if (i >= n) return false;
+    if (b[i] === COMMA) {
+      i = skipWhitespace(b, i + 1);
+      continue;
+    }
+    if (b[i] !== RBRACE) return false;
+    scanned.count = k;
+    return skipWhitespace(b, i + 1) === n;
+  }
+}

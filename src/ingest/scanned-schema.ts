@@ -1,0 +1,324 @@
+// The fast path's view of a stream's schema: the common subset of JSON Schema that can be checked
+// on a scanned event's bytes (json-object-scanner.ts) without parsing it — a flat object whose
+// properties have a type, an enum or const of plain values, string lengths and number bounds;
+// `required`; `additionalProperties: false` — compiled once per stream into a plan. A schema with
+// anything else (nested properties, pattern, format, combinators, $ref…) gets no plan, and its
+// events always take JSON.parse and Ajv. The plan also knows the members the envelope reads
+// (`@timestamp`, the id field).
+//
+// Sound, not complete: `checkScanned` says true only for an event Ajv would find valid, with no
+// duplicate member the envelope or schema looks at, and no member that could be Elasticsearch
+// metadata; it says false whenever it is not sure (an escaped string it would have to read, a
+// key with an escape, a number it cannot hold, a failed check), and the event then goes the
+// JSON.parse way, which gives the verdict and the error. test/unit/scanned-envelope.test.ts
+// compares both ways over generated events. Pure.
+import { ESCAPED, FALSE, KEY_ESCAPED, NULL, NUMBER, scanned, STRING, TRUE } from './json-object-scanner.ts';
+
+// JSON Schema types as bits.
+const T_STRING = 1;
+const T_NUMBER = 2;
+const T_INTEGER = 4;
+const T_BOOLEAN = 8;
+const T_NULL = 16;
+const T_OBJECT = 32;
+const T_ARRAY = 64;
+const ANY_TYPE = 127;
+const TYPE_BITS: Record<string, number> = { string: T_STRING, number: T_NUMBER, integer: T_INTEGER, boolean: T_BOOLEAN, null: T_NULL, object: T_OBJECT, array: T_ARRAY };
+const KIND_TYPE = [0, T_STRING, T_NUMBER | T_INTEGER, T_BOOLEAN, T_BOOLEAN, T_NULL, T_OBJECT, T_ARRAY];
+
+/** Keywords that never change a verdict (Ajv is not run with useDefaults). */
+const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
+const ROOT_KEYWORDS = new Set([...ANNOTATIONS, '$schema', '$id', 'type', 'properties', 'required', 'additionalProperties']);
+const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+
+type Plain = string | number | boolean | null;
+
+/** One property's checks (every rule has the same fields, so its reads stay monomorphic). */
+class PropertyRule {
+  /** The property's schema is `false`: present is invalid. */
+  never = false;
+  types = ANY_TYPE;
+  /** Whether a number must be read (a type, bounds or enum look at its value). */
+  readsNumber = false;
+  /** Whether a string's length is checked. */
+  checksLength = false;
+  minLength = 0;
+  maxLength = Infinity;
+  minimum = -Infinity;
+  maximum = Infinity;
+  exclusiveMinimum = -Infinity;
+  exclusiveMaximum = Infinity;
+  /** Whether enum or const is given; then `allowed` holds the members. */
+  hasAllowed = false;
+  allowed: Plain[] = [];
+  /** The string members as UTF-8 bytes. */
+  allowedStrings: Buffer[] = [];
+}
+
+interface KnownName {
+  bytes: Buffer;
+  slot: number;
+}
+
+export interface ScanPlan {
+  /** Known member names by their UTF-8 length. */
+  byLength: (KnownName[] | undefined)[];
+  /** Per slot (known name): its property rule, undefined when the schema does not name it. */
+  rules: (PropertyRule | undefined)[];
+  requiredSlots: number[];
+  /** additionalProperties: false. */
+  closed: boolean;
+  timestampSlot: number;
+  idSlot: number;
+  /** The id field's first segment when it is dotted (`event` of `event.id`), else -1. */
+  idHeadSlot: number;
+  /** Per slot, the member index it was seen at in the last check, or -1 (scratch). */
+  seenAt: Int32Array;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.isWellFormed());
+/** Names Ajv's generated code would find on Object.prototype (`data.toString !== undefined`). */
+const inherited = (name: string) => name in Object.prototype;
+
+function compileRule(schema: unknown): PropertyRule | undefined {
+  const rule = new PropertyRule();
+  if (typeof schema === 'boolean') {
+    rule.never = !schema;
+    return rule;
+  }
+  if (!isRecord(schema)) return undefined;
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (!PROPERTY_KEYWORDS.has(keyword)) return undefined;
+    if (ANNOTATIONS.has(keyword)) continue;
+    switch (keyword) {
+      case 'type': {
+        const names: unknown[] = Array.isArray(value) ? value : [value];
+        if (names.length === 0) return undefined;
+        rule.types = 0;
+        for (const t of names) {
+          if (typeof t !== 'string' || !Object.hasOwn(TYPE_BITS, t)) return undefined;
+          rule.types |= TYPE_BITS[t] as number;
+        }
+        break;
+      }
+      case 'enum':
+      case 'const': {
+        const members: unknown = keyword === 'const' ? [value] : value;
+        if (!Array.isArray(members) || !members.every(isPlain)) return undefined;
+        // Both given: a value must be in each.
+        rule.allowed = rule.hasAllowed ? rule.allowed.filter((m) => members.includes(m)) : members;
+        rule.hasAllowed = true;
+        break;
+      }
+      case 'maxLength':
+      case 'minLength':
+        if (!Number.isSafeInteger(value) || (value as number) < 0) return undefined;
+        rule[keyword] = value as number;
+        rule.checksLength = true;
+        break;
+      default: // the four bounds
+        if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+        rule[keyword as 'minimum' | 'maximum' | 'exclusiveMinimum' | 'exclusiveMaximum'] = value;
+        rule.readsNumber = true;
+    }
+  }
+  rule.allowedStrings = rule.allowed.filter((m) => typeof m === 'string').map((m) => Buffer.from(m));
+  if (rule.types !== ANY_TYPE || rule.hasAllowed) rule.readsNumber = true;
+  return rule;
+}
+
+/**
+ * The plan for a stream whose events are checked against `schema` (undefined: no schema) and carry
+ * their id in `idField`; undefined when the schema uses anything outside the subset.
+ */
+export function compileScanPlan(schema: unknown, idField: string): ScanPlan | undefined {
+  const idPath = idField.split('.');
+  if (inherited(idField) || idPath.some(inherited)) return undefined;
+  let properties: Record<string, unknown> = {};
+  let required: unknown[] = [];
+  let closed = false;
+  if (schema !== undefined && schema !== true) {
+    if (!isRecord(schema)) return undefined;
+    if (!Object.keys(schema).every((keyword) => ROOT_KEYWORDS.has(keyword))) return undefined;
+    const type = schema.type;
+    if (type !== undefined && type !== 'object' && !(Array.isArray(type) && type.length === 1 && type[0] === 'object')) return undefined;
+    if (schema.properties !== undefined) {
+      if (!isRecord(schema.properties)) return undefined;
+      properties = schema.properties;
+    }
+    if (schema.required !== undefined) {
+      if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string')) return undefined;
+      required = schema.required;
+    }
+    if (schema.additionalProperties !== undefined) {
+      if (typeof schema.additionalProperties !== 'boolean') return undefined;
+      closed = !schema.additionalProperties;
+    }
+  }
+
+  const slotOfName = new Map<string, number>();
+  const rules: (PropertyRule | undefined)[] = [];
+  const slot = (name: string): number => {
+    let s = slotOfName.get(name);
+    if (s === undefined) {
+      s = rules.length;
+      slotOfName.set(name, s);
+      rules.push(undefined);
+    }
+    return s;
+  };
+  for (const [name, propertySchema] of Object.entries(properties)) {
+    const rule = compileRule(propertySchema);
+    if (rule === undefined || inherited(name) || !name.isWellFormed()) return undefined;
+    rules[slot(name)] = rule;
+  }
+  const requiredSlots: number[] = [];
+  for (const name of required as string[]) {
+    if (inherited(name) || !name.isWellFormed()) return undefined;
+    requiredSlots.push(slot(name));
+  }
+  const timestampSlot = slot('@timestamp');
+  if (!idField.isWellFormed()) return undefined;
+  const idSlot = slot(idField);
+  const idHeadSlot = idPath.length > 1 ? slot(idPath[0] as string) : -1;
+
+  const byLength: (KnownName[] | undefined)[] = [];
+  for (const [name, s] of slotOfName) {
+    const bytes = Buffer.from(name);
+    (byLength[bytes.length] ??= []).push({ bytes, slot: s });
+  }
+  return { byLength, rules, requiredSlots, closed, timestampSlot, idSlot, idHeadSlot, seenAt: new Int32Array(rules.length) };
+}
+
+/** The slot of the member name in line[start, end), or -1 when the plan does not know it. */
+function slotOf(plan: ScanPlan, line: Uint8Array, start: number, end: number): number {
+  const candidates = plan.byLength[end - start];
+  if (candidates === undefined) return -1;
+  for (let c = 0; c < candidates.length; c++) {
+    const { bytes, slot } = candidates[c] as KnownName;
+    let j = 0;
+    while (j < bytes.length && line[start + j] === bytes[j]) j++;
+    if (j === bytes.length) return slot;
+  }
+  return -1;
+}
+
+/** Code points in valid UTF-8 bytes [start, end): the bytes that do not continue a character. */
+function codePoints(line: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if (((line[i] as number) & 0xc0) !== 0x80) n++;
+  return n;
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+type Slices = { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
+/** The string in valid UTF-8 bytes [start, end) that hold no escape. */
+export function stringAt(line: Buffer, start: number, end: number): string {
+  const b = line as unknown as Slices;
+  for (let i = start; i < end; i++) if ((line[i] as number) >= 0x80) return b.utf8Slice(start, end);
+  return b.latin1Slice(start, end);
+}
+
+/** The value of the JSON number in line[start, end) (valid JSON number syntax), as JSON.parse reads it. */
+export function numberAt(line: Buffer, start: number, end: number): number {
+  // Up to 15 digits and no exponent: the digits as an integer m are exact in a double, as is 10^k
+  // for k <= 22, so m / 10^k is the correctly rounded value, which is what JSON.parse gives.
+  let i = start;
+  const negative = line[i] === 0x2d;
+  if (negative) i++;
+  let m = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < end; i++) {
+    const c = line[i] as number;
+    if (c === 0x2e) {
+      fraction = 0;
+      continue;
+    }
+    const d = c - 0x30;
+    if (d < 0 || d > 9) break; // an exponent
+    m = m * 10 + d;
+    digits++;
+    if (fraction >= 0) fraction++;
+  }
+  if (i < end || digits > 15) return Number((line as unknown as Slices).latin1Slice(start, end));
+  const v = fraction > 0 ? m / (POW10[fraction] as number) : m;
+  return negative ? -v : v;
+}
+
+function sameBytes(line: Uint8Array, start: number, end: number, bytes: Buffer): boolean {
+  if (end - start !== bytes.length) return false;
+  for (let j = 0; j < bytes.length; j++) if (line[start + j] !== bytes[j]) return false;
+  return true;
+}
+
+/** Whether member k of the last scan surely passes `rule`. */
+function passes(rule: PropertyRule, line: Buffer, k: number): boolean {
+  if (rule.never) return false;
+  const kind = scanned.kind[k] as number;
+  if ((rule.types & (KIND_TYPE[kind] as number)) === 0) return false;
+  const start = scanned.valueStart[k] as number;
+  const end = scanned.valueEnd[k] as number;
+  if (kind === STRING) {
+    if (!rule.checksLength && !rule.hasAllowed) return true;
+    if (((scanned.flags[k] as number) & ESCAPED) !== 0) return false;
+    if (rule.checksLength) {
+      // Bytes bound code points from above: count them only when the bytes alone do not decide.
+      const bytes = end - start;
+      if (bytes > rule.maxLength && codePoints(line, start, end) > rule.maxLength) return false;
+      if (rule.minLength > 0 && (bytes < rule.minLength || codePoints(line, start, end) < rule.minLength)) return false;
+    }
+    if (rule.hasAllowed) {
+      const strings = rule.allowedStrings;
+      for (let j = 0; j < strings.length; j++) if (sameBytes(line, start, end, strings[j] as Buffer)) return true;
+      return false;
+    }
+    return true;
+  }
+  if (kind === NUMBER) {
+    if (!rule.readsNumber) return true;
+    const v = numberAt(line, start, end);
+    if (!Number.isFinite(v)) return false;
+    if ((rule.types & T_NUMBER) === 0 && v % 1 !== 0) return false;
+    if (v < rule.minimum || v > rule.maximum || v <= rule.exclusiveMinimum || v >= rule.exclusiveMaximum) return false;
+    return !rule.hasAllowed || rule.allowed.includes(v);
+  }
+  if (!rule.hasAllowed) return true;
+  if (kind === TRUE) return rule.allowed.includes(true);
+  if (kind === FALSE) return rule.allowed.includes(false);
+  if (kind === NULL) return rule.allowed.includes(null);
+  return false; // an object or array is no plain enum member
+}
+
+/**
+ * Whether the event just scanned (scanObject(line) was true) surely passes the plan's schema with
+ * no member the envelope must not trust; plan.seenAt then says where its known members are.
+ */
+export function checkScanned(plan: ScanPlan, line: Buffer): boolean {
+  const seenAt = plan.seenAt;
+  seenAt.fill(-1);
+  const count = scanned.count;
+  for (let k = 0; k < count; k++) {
+    const start = scanned.keyStart[k] as number;
+    // An escaped key could spell any name; `_` starts Elasticsearch's metadata fields (and __proto__).
+    if (((scanned.flags[k] as number) & KEY_ESCAPED) !== 0 || line[start] === 0x5f) return false;
+    const slot = slotOf(plan, line, start, scanned.keyEnd[k] as number);
+    if (slot < 0) {
+      if (plan.closed) return false;
+      continue;
+    }
+    if ((seenAt[slot] as number) >= 0) return false; // a duplicate: JSON.parse keeps the last
+    seenAt[slot] = k;
+    const rule = plan.rules[slot];
+    if (rule === undefined) {
+      if (plan.closed) return false;
+    } else if (!passes(rule, line, k)) {
+      return false;
+    }
+  }
+  for (const slot of plan.requiredSlots) if ((seenAt[slot] as number) < 0) return false;
+  return true;
+}
