@@ -6,7 +6,7 @@
 // event among them — goes through JSON.parse and the stream's Ajv validator, as all did before.
 import { isUtf8 } from 'node:buffer';
 import { ESCAPED, NUMBER, scanned, scanObject, STRING } from './json-object-scanner.ts';
-import { checkScanned, numberAt, stringAt } from './scanned-schema.ts';
+import { checkScanned, memberAt, numberAt, stringAt } from './scanned-schema.ts';
 import type { StreamContext } from './stream-context.ts';
 
 export interface EnvelopedEvent {
@@ -167,18 +167,18 @@ export function envelopeScanned(line: Buffer, ctx: StreamContext, fallbackId: st
   const plan = ctx.scanPlan;
   if (plan === undefined || !scanObject(line) || !checkScanned(plan, line)) return undefined;
   let given: string | undefined;
-  const idAt = plan.seenAt[plan.idSlot] as number;
+  const idAt = memberAt(plan, plan.idSlot);
   if (idAt >= 0) {
     const start = scanned.valueStart[idAt] as number;
     const end = scanned.valueEnd[idAt] as number;
     const flags = scanned.flags[idAt] as number;
     if (scanned.kind[idAt] !== STRING || (flags & ESCAPED) !== 0 || end === start || end - start > MAX_ID_BYTES) return undefined;
     given = stringAt(line, start, end);
-  } else if (plan.idHeadSlot >= 0 && (plan.seenAt[plan.idHeadSlot] as number) >= 0) {
+  } else if (plan.idHeadSlot >= 0 && memberAt(plan, plan.idHeadSlot) >= 0) {
     return undefined; // the id may be nested in that member
   }
 
-  const stampAt = plan.seenAt[plan.timestampSlot] as number;
+  const stampAt = memberAt(plan, plan.timestampSlot);
   let stamped: number | undefined;
   if (stampAt >= 0) {
     const start = scanned.valueStart[stampAt] as number;

@@ -55,14 +55,13 @@ class PropertyRule {
   allowedStrings: Buffer[] = [];
 }
 
-interface KnownName {
-  bytes: Buffer;
-  slot: number;
-}
-
 export interface ScanPlan {
-  /** Known member names by their UTF-8 length. */
-  byLength: (KnownName[] | undefined)[];
+  /** Known member names (slots) by length and first byte: NAME_BUCKETS heads of chains through nextSlot (-1 ends). */
+  firstSlot: Int32Array;
+  nextSlot: Int32Array;
+  /** Every slot's name as UTF-8: slot s's is names[nameStart[s], nameStart[s + 1]). */
+  names: Uint8Array;
+  nameStart: Int32Array;
   /** Per slot (known name): its property rule, undefined when the schema does not name it. */
   rules: (PropertyRule | undefined)[];
   requiredSlots: number[];
@@ -72,9 +71,14 @@ export interface ScanPlan {
   idSlot: number;
   /** The id field's first segment when it is dotted (`event` of `event.id`), else -1. */
   idHeadSlot: number;
-  /** Per slot, the member index it was seen at in the last check, or -1 (scratch). */
+  /** Per slot, the member it was seen at, valid when its seenIn is the current check (scratch). */
   seenAt: Int32Array;
+  seenIn: Int32Array;
+  check: number;
 }
+
+const NAME_BUCKETS = 32 * 256;
+const bucket = (length: number, first: number) => ((length & 31) << 8) | first;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.isWellFormed());
@@ -183,25 +187,41 @@ export function compileScanPlan(schema: unknown, idField: string): ScanPlan | un
   const idSlot = slot(idField);
   const idHeadSlot = idPath.length > 1 ? slot(idPath[0] as string) : -1;
 
-  const byLength: (KnownName[] | undefined)[] = [];
-  for (const [name, s] of slotOfName) {
-    const bytes = Buffer.from(name);
-    (byLength[bytes.length] ??= []).push({ bytes, slot: s });
+  const slots = rules.length;
+  const firstSlot = new Int32Array(NAME_BUCKETS).fill(-1);
+  const nextSlot = new Int32Array(slots).fill(-1);
+  const encoded = [...slotOfName.keys()].map((name) => Buffer.from(name));
+  const nameStart = new Int32Array(slots + 1);
+  for (let s = 0; s < slots; s++) {
+    const bytes = encoded[s] as Buffer;
+    nameStart[s + 1] = (nameStart[s] as number) + bytes.length;
+    const b = bucket(bytes.length, bytes[0] ?? 0);
+    nextSlot[s] = firstSlot[b] as number;
+    firstSlot[b] = s;
   }
-  return { byLength, rules, requiredSlots, closed, timestampSlot, idSlot, idHeadSlot, seenAt: new Int32Array(rules.length) };
+  return {
+    firstSlot, nextSlot, names: Buffer.concat(encoded), nameStart, rules, requiredSlots, closed, timestampSlot, idSlot, idHeadSlot,
+    seenAt: new Int32Array(slots), seenIn: new Int32Array(slots), check: 0,
+  };
 }
 
 /** The slot of the member name in line[start, end), or -1 when the plan does not know it. */
 function slotOf(plan: ScanPlan, line: Uint8Array, start: number, end: number): number {
-  const candidates = plan.byLength[end - start];
-  if (candidates === undefined) return -1;
-  for (let c = 0; c < candidates.length; c++) {
-    const { bytes, slot } = candidates[c] as KnownName;
+  const length = end - start;
+  const { names, nameStart, nextSlot } = plan;
+  for (let slot = plan.firstSlot[bucket(length, length === 0 ? 0 : (line[start] as number))] as number; slot >= 0; slot = nextSlot[slot] as number) {
+    const at = nameStart[slot] as number;
+    if ((nameStart[slot + 1] as number) - at !== length) continue;
     let j = 0;
-    while (j < bytes.length && line[start + j] === bytes[j]) j++;
-    if (j === bytes.length) return slot;
+    while (j < length && line[start + j] === names[at + j]) j++;
+    if (j === length) return slot;
   }
   return -1;
+}
+
+/** The member (of the last checked event) the plan's slot was found at, or -1. */
+export function memberAt(plan: ScanPlan, slot: number): number {
+  return plan.seenIn[slot] === plan.check ? (plan.seenAt[slot] as number) : -1;
 }
 
 /** Code points in valid UTF-8 bytes [start, end): the bytes that do not continue a character. */
@@ -295,11 +315,15 @@ function passes(rule: PropertyRule, line: Buffer, k: number): boolean {
 
 /**
  * Whether the event just scanned (scanObject(line) was true) surely passes the plan's schema with
- * no member the envelope must not trust; plan.seenAt then says where its known members are.
+ * no member the envelope must not trust; memberAt then says where its known members are.
  */
 export function checkScanned(plan: ScanPlan, line: Buffer): boolean {
-  const seenAt = plan.seenAt;
-  seenAt.fill(-1);
+  const { seenAt, seenIn } = plan;
+  if (plan.check === 0x7fffffff) {
+    plan.check = 0;
+    seenIn.fill(0);
+  }
+  const check = ++plan.check; // never 0, which seenIn starts with
   const count = scanned.count;
   for (let k = 0; k < count; k++) {
     const start = scanned.keyStart[k] as number;
@@ -310,7 +334,8 @@ export function checkScanned(plan: ScanPlan, line: Buffer): boolean {
       if (plan.closed) return false;
       continue;
     }
-    if ((seenAt[slot] as number) >= 0) return false; // a duplicate: JSON.parse keeps the last
+    if (seenIn[slot] === check) return false; // a duplicate: JSON.parse keeps the last
+    seenIn[slot] = check;
     seenAt[slot] = k;
     const rule = plan.rules[slot];
     if (rule === undefined) {
@@ -319,6 +344,7 @@ export function checkScanned(plan: ScanPlan, line: Buffer): boolean {
       return false;
     }
   }
-  for (const slot of plan.requiredSlots) if ((seenAt[slot] as number) < 0) return false;
+  const required = plan.requiredSlots;
+  for (let r = 0; r < required.length; r++) if (seenIn[required[r] as number] !== check) return false;
   return true;
 }
