@@ -20,15 +20,14 @@ type FrameBody = (format: 'ndjson', body: Buffer, ctx: unknown, limits: unknown)
 /** frameBody bound to the bench stream, loaded from the checkout at `root`. */
 async function framer(root: string): Promise<() => number> {
   const load = (p: string) => import(pathToFileURL(path.resolve(root, p)).href) as Promise<Record<string, unknown>>;
-  const { loadConfig } = await load('src/config/config.ts') as { loadConfig: (env: Record<string, string>, streams: unknown) => { ingest: unknown } & Record<string, unknown> };
+  const { loadConfig } = await load('src/config/config.ts') as { loadConfig: (env: Record<string, string>, streams: unknown) => { limits: unknown } & Record<string, unknown> };
   const { createStreamRegistry } = await load('src/ingest/stream-context.ts') as { createStreamRegistry: (c: unknown) => { get: (s: string) => unknown } };
   const { frameBody } = await load('src/ingest/frame-request.ts') as { frameBody: FrameBody };
   const config = loadConfig({}, { streams: { bench: benchStream('bench') } });
   const ctx = createStreamRegistry(config).get('bench');
-  const limits = { maxDecompressedBytes: 64 * 2 ** 20, maxLineBytes: 1 << 20, maxEventsPerRequest: 100_000, maxReportedErrors: 10 };
   return () => {
     let accepted = 0;
-    for (const body of bodies) accepted += frameBody('ndjson', body, ctx, limits).accepted;
+    for (const body of bodies) accepted += frameBody('ndjson', body, ctx, config.limits).accepted;
     if (accepted !== bodies.length * EVENTS_PER_BODY) throw new Error(`${root}: accepted ${accepted} of ${bodies.length * EVENTS_PER_BODY}`);
     return accepted;
   };

@@ -11,7 +11,7 @@
 // metadata; it says false whenever it is not sure (an escaped string it would have to read, a
 // key with an escape, a number it cannot hold, a failed check), and the event then goes the
 // JSON.parse way, which gives the verdict and the error. test/unit/scanned-envelope.test.ts
-// compares both ways over generated events. Pure.
+// compares both ways over generated events. No I/O (the plan keeps its last check's marks).
 import { ESCAPED, FALSE, KEY_ESCAPED, NULL, NUMBER, scanned, STRING, TRUE } from './json-object-scanner.ts';
 
 // JSON Schema types as bits.
@@ -140,7 +140,7 @@ export function compileScanPlan(schema: unknown, idField: string): ScanPlan | un
   const idPath = idField.split('.');
   if (inherited(idField) || idPath.some(inherited)) return undefined;
   let properties: Record<string, unknown> = {};
-  let required: unknown[] = [];
+  let required: string[] = [];
   let closed = false;
   if (schema !== undefined && schema !== true) {
     if (!isRecord(schema)) return undefined;
@@ -153,7 +153,7 @@ export function compileScanPlan(schema: unknown, idField: string): ScanPlan | un
     }
     if (schema.required !== undefined) {
       if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string')) return undefined;
-      required = schema.required;
+      required = schema.required as string[];
     }
     if (schema.additionalProperties !== undefined) {
       if (typeof schema.additionalProperties !== 'boolean') return undefined;
@@ -178,7 +178,7 @@ export function compileScanPlan(schema: unknown, idField: string): ScanPlan | un
     rules[slot(name)] = rule;
   }
   const requiredSlots: number[] = [];
-  for (const name of required as string[]) {
+  for (const name of required) {
     if (inherited(name) || !name.isWellFormed()) return undefined;
     requiredSlots.push(slot(name));
   }
