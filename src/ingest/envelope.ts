@@ -40,41 +40,42 @@ function readPath(obj: Record<string, unknown>, path: readonly string[], dotted:
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Digits of `s` from `start` to `end` as a number, or -1 if any is not a digit. */
-function digits(s: string, start: number, end: number): number {
+/** ASCII digits of `b` from `start` to `end` as a number, or -1 if any is not a digit. */
+function digits(b: Uint8Array, start: number, end: number): number {
   let n = 0;
   for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i) - 48;
+    const c = (b[i] as number) - 48;
     if (c < 0 || c > 9) return -1;
     n = n * 10 + c;
   }
   return n;
 }
 
-// The last calendar day utcIsoTime saw (yyyyMMdd as a number) and its start in epoch ms: events
+// The last calendar day utcIsoTimeAt saw (yyyyMMdd as a number) and its start in epoch ms: events
 // of one body nearly always share their day, so Date.UTC and the day checks run once per day.
 let lastDay = -1;
 let lastDayMs = 0;
 
 /**
- * The common shapes `yyyy-MM-ddTHH:mm:ssZ` and `yyyy-MM-ddTHH:mm:ss.SSSZ` without Date.parse;
+ * The common shapes `yyyy-MM-ddTHH:mm:ssZ` and `yyyy-MM-ddTHH:mm:ss.SSSZ`, read from bytes
+ * [start, end) of `b` (a scanned event's string value, so no string is made) without Date.parse;
  * undefined for anything else (including out-of-range fields), which then goes to Date.parse.
  * Where it answers, it answers what Date.parse would.
  */
-export function utcIsoTime(v: string): number | undefined {
-  const len = v.length;
-  if ((len !== 20 && len !== 24) || v.charCodeAt(len - 1) !== 0x5a /* Z */ || v.charCodeAt(4) !== 0x2d || v.charCodeAt(7) !== 0x2d
-    || v.charCodeAt(10) !== 0x54 /* T */ || v.charCodeAt(13) !== 0x3a || v.charCodeAt(16) !== 0x3a) return undefined;
-  const year = digits(v, 0, 4);
-  const month = digits(v, 5, 7);
-  const day = digits(v, 8, 10);
-  const hour = digits(v, 11, 13);
-  const minute = digits(v, 14, 16);
-  const second = digits(v, 17, 19);
+export function utcIsoTimeAt(b: Uint8Array, start: number, end: number): number | undefined {
+  const len = end - start;
+  if ((len !== 20 && len !== 24) || end > b.length || b[end - 1] !== 0x5a /* Z */ || b[start + 4] !== 0x2d || b[start + 7] !== 0x2d
+    || b[start + 10] !== 0x54 /* T */ || b[start + 13] !== 0x3a || b[start + 16] !== 0x3a) return undefined;
+  const year = digits(b, start, start + 4);
+  const month = digits(b, start + 5, start + 7);
+  const day = digits(b, start + 8, start + 10);
+  const hour = digits(b, start + 11, start + 13);
+  const minute = digits(b, start + 14, start + 16);
+  const second = digits(b, start + 17, start + 19);
   let ms = 0;
   if (len === 24) {
-    if (v.charCodeAt(19) !== 0x2e /* . */) return undefined;
-    ms = digits(v, 20, 23);
+    if (b[start + 19] !== 0x2e /* . */) return undefined;
+    ms = digits(b, start + 20, start + 23);
     if (ms < 0) return undefined;
   }
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
@@ -87,6 +88,20 @@ export function utcIsoTime(v: string): number | undefined {
     lastDay = dayKey;
   }
   return lastDayMs + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
+
+const isoScratch = Buffer.alloc(24);
+
+/** utcIsoTimeAt of a string (a parsed event's @timestamp): its ASCII characters as bytes. */
+export function utcIsoTime(v: string): number | undefined {
+  const len = v.length;
+  if (len !== 20 && len !== 24) return undefined;
+  for (let i = 0; i < len; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 0x7f) return undefined;
+    isoScratch[i] = c;
+  }
+  return utcIsoTimeAt(isoScratch, 0, len);
 }
 
 function eventTime(value: unknown): number | undefined {
@@ -185,7 +200,7 @@ export function envelopeScanned(line: Buffer, ctx: StreamContext, fallbackId: st
     const end = scanned.valueEnd[stampAt] as number;
     const flags = scanned.flags[stampAt] as number;
     const kind = scanned.kind[stampAt];
-    if (kind === STRING && (flags & ESCAPED) === 0) stamped = eventTime(stringAt(line, start, end));
+    if (kind === STRING && (flags & ESCAPED) === 0) stamped = utcIsoTimeAt(line, start, end) ?? eventTime(stringAt(line, start, end));
     else if (kind === NUMBER) stamped = eventTime(numberAt(line, start, end));
     if (stamped === undefined) return undefined;
   }

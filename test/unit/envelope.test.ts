@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
-import { envelopeLine, envelope, utcIsoTime } from '../../src/ingest/envelope.ts';
+import { envelopeLine, envelope, utcIsoTime, utcIsoTimeAt } from '../../src/ingest/envelope.ts';
 import { frameBody } from '../../src/ingest/frame-request.ts';
 import { createStreamRegistry } from '../../src/ingest/stream-context.ts';
 
@@ -104,6 +104,8 @@ describe('utcIsoTime (the fast path for the common timestamp shapes)', () => {
         for (const frac of ['', '.000', '.999', '.12x']) {
           const v = `${day}T${time}${frac}Z`;
           const t = utcIsoTime(v);
+          // The byte version, on the value inside a line, answers the same.
+          expect(utcIsoTimeAt(Buffer.from(`{"@timestamp":"${v}"}`), 15, 15 + v.length)).toBe(t);
           if (t !== undefined) expect([v, t]).toEqual([v, Date.parse(v)]);
           else expect([v, day, time, frac].some((x) => /[a-z]|-00-|-13-|0999|-02-30|2023-02-29|-04-31|24:|:60/.test(x))).toBe(true);
         }
@@ -111,6 +113,8 @@ describe('utcIsoTime (the fast path for the common timestamp shapes)', () => {
     }
     expect(utcIsoTime('2024-02-29T12:00:00Z')).toBe(Date.parse('2024-02-29T12:00:00Z'));
     expect(utcIsoTime('2023-02-29T12:00:00Z')).toBeUndefined();
+    expect(utcIsoTime('2024-02-29T12:00:00\u015a')).toBeUndefined(); // U+015A, not "Z" (0x5a) cut to a byte
+    expect(utcIsoTimeAt(Buffer.from('2024-02-29T12:00:00Z'), 0, 21)).toBeUndefined(); // past the end
   });
 });
 
