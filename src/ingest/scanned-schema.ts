@@ -1,8 +1,8 @@
 // The fast path's view of a stream's schema: the common subset of JSON Schema that can be checked
 // on a scanned event's bytes (json-object-scanner.ts) without parsing it — a flat object whose
-// properties have a type, an enum or const of plain values, string lengths and number bounds;
-// `required`; `additionalProperties: false` — compiled once per stream into a plan. A schema with
-// anything else (nested properties, pattern, format, combinators, $ref…) gets no plan, and its
+// properties have a type, an enum or const of plain values, string lengths, a pattern and number
+// bounds; `required`; `additionalProperties: false` — compiled once per stream into a plan. A schema
+// with anything else (nested properties, format, combinators, $ref…) gets no plan, and its
 // events always take JSON.parse and Ajv. The plan also knows the members the envelope reads
 // (`@timestamp`, the id field).
 //
@@ -29,7 +29,7 @@ const KIND_TYPE = [0, T_STRING, T_NUMBER | T_INTEGER, T_BOOLEAN, T_BOOLEAN, T_NU
 /** Keywords that never change a verdict (Ajv is not run with useDefaults). */
 const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
 const ROOT_KEYWORDS = new Set([...ANNOTATIONS, '$schema', '$id', 'type', 'properties', 'required', 'additionalProperties']);
-const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 
 type Plain = string | number | boolean | null;
 
@@ -44,6 +44,8 @@ class PropertyRule {
   checksLength = false;
   minLength = 0;
   maxLength = Infinity;
+  /** A string's pattern, as Ajv compiles it (unicodeRegExp: the `u` flag; no `g`/`y`, so test() keeps no state). */
+  pattern: RegExp | null = null;
   minimum = -Infinity;
   maximum = Infinity;
   exclusiveMinimum = -Infinity;
@@ -115,6 +117,14 @@ function compileRule(schema: unknown): PropertyRule | undefined {
         rule.hasAllowed = true;
         break;
       }
+      case 'pattern':
+        if (typeof value !== 'string') return undefined; // ($data references are not plain)
+        try {
+          rule.pattern = new RegExp(value, 'u');
+        } catch {
+          return undefined; // Ajv refuses it too; the stream's own compile reports it
+        }
+        break;
       case 'maxLength':
       case 'minLength':
         if (!Number.isSafeInteger(value) || (value as number) < 0) return undefined;
@@ -283,7 +293,7 @@ function passes(rule: PropertyRule, line: Buffer, k: number): boolean {
   const start = scanned.valueStart[k] as number;
   const end = scanned.valueEnd[k] as number;
   if (kind === STRING) {
-    if (!rule.checksLength && !rule.hasAllowed) return true;
+    if (!rule.checksLength && !rule.hasAllowed && rule.pattern === null) return true;
     if (((scanned.flags[k] as number) & ESCAPED) !== 0) return false;
     if (rule.checksLength) {
       // Bytes bound code points from above: count them only when the bytes alone do not decide.
@@ -291,6 +301,8 @@ function passes(rule: PropertyRule, line: Buffer, k: number): boolean {
       if (bytes > rule.maxLength && codePoints(line, start, end) > rule.maxLength) return false;
       if (rule.minLength > 0 && (bytes < rule.minLength || codePoints(line, start, end) < rule.minLength)) return false;
     }
+    // Ajv tests the string JSON.parse gives: with no escape, the bytes' UTF-8 (valid: checked per body).
+    if (rule.pattern !== null && !rule.pattern.test(stringAt(line, start, end))) return false;
     if (rule.hasAllowed) {
       const strings = rule.allowedStrings;
       for (let j = 0; j < strings.length; j++) if (sameBytes(line, start, end, strings[j] as Buffer)) return true;

@@ -40,6 +40,8 @@ const SCHEMAS: Record<string, unknown> = {
       flag: { type: 'boolean' },
       tags: { type: 'array' },
       meta: { type: 'object' },
+      code: { type: 'string', pattern: '^[a-z]{2}\\d$' },
+      word: { pattern: '^\\p{L}+$' }, // Unicode property escapes need the u flag, as Ajv compiles it
       gone: false,
       any: true,
     },
@@ -108,13 +110,16 @@ function closedEvent(r: () => number): string {
     ['flag', ['true', 'false', 'null']],
     ['tags', ['[]', '["a",{"b":[null]}]', '{}']],
     ['meta', ['{}', '{"a":{"b":"c"}}', '[]']],
+    ['code', ['"ab1"', '"ab1"', '"xy0"', '"AB1"', '"ab12"', '"zz9"', '"ab\\u0031"', '"éa1"', '5', 'null']],
+    ['word', ['"héllo"', '"hello"', '"hello"', '"hello1"', '"😀"', '""', '12', '"h\\u00e9llo"', '"ⅷ"', '"ǅ"', '"p{L}"']],
     ['gone', ['1']],
     ['any', ['{"x":[1,2]}', '"s"']],
     ['@timestamp', ['"2026-01-15T10:00:00Z"', '1768471200000', '"bad"']],
     ['event.id', ['"c-1"', '""', '7']],
     ['other', ['1']],
   ];
-  for (const [key, values] of optional) if (r() < (key === 'gone' || key === 'other' ? 0.05 : 0.4)) m.push(`"${key}":${pick(r, values)}`);
+  const chance: Record<string, number> = { gone: 0.05, other: 0.05, code: 0.15, word: 0.15 };
+  for (const [key, values] of optional) if (r() < (chance[key] ?? 0.4)) m.push(`"${key}":${pick(r, values)}`);
   return `{${m.sort(() => r() - 0.5).join(',')}}`;
 }
 
@@ -237,6 +242,17 @@ describe('envelopeScanned', () => {
     expect(stamped?.ok && stamped.event.source.toString()).toBe('{"@timestamp":"2026-11-21T10:00:00.000Z","level":"info","service":"auth","message":"ok"}');
   });
 
+  it('tests a pattern on the string JSON.parse gives, compiled as Ajv compiles it (u flag)', () => {
+    const ok = Buffer.from('{"kind":"a","code":"ab1","word":"héllo"}');
+    const quick = envelopeScanned(ok, streams.closed, 'k');
+    expect(quick?.ok).toBe(true);
+    expect(quick).toEqual(envelopeParsed(ok, streams.closed, 'k'));
+    // Refused by the pattern, or escaped (then only JSON.parse can tell): left to envelopeParsed.
+    for (const c of ['{"kind":"a","code":"AB1"}', '{"kind":"a","word":"p{L}"}', '{"kind":"a","code":"ab\\u0031"}']) {
+      expect(envelopeScanned(Buffer.from(c), streams.closed, 'k'), c).toBeUndefined();
+    }
+  });
+
   it('leaves to JSON.parse what it cannot vouch for', () => {
     const cases = [
       '{"level":"info","service":"auth","message":"ok","level":"warn"}', // a duplicate: the last wins
@@ -257,8 +273,10 @@ describe('compileScanPlan', () => {
     expect(compileScanPlan(undefined, 'event.id')).toBeDefined();
     expect(compileScanPlan(SCHEMAS.logs, 'event.id')).toBeDefined();
     expect(compileScanPlan(SCHEMAS.closed, 'event.id')).toBeDefined();
+    expect(compileScanPlan({ properties: { a: { type: 'string', pattern: '^a' } } }, 'event.id')).toBeDefined();
     for (const schema of [
-      { properties: { a: { type: 'string', pattern: '^a' } } },
+      { properties: { a: { type: 'string', pattern: '(' } } }, // not a regular expression (Ajv refuses the schema)
+      { properties: { a: { type: 'string', pattern: { $data: '1/b' } } } },
       { properties: { a: { type: 'string', format: 'email' } } },
       { properties: { a: { type: 'object', properties: { b: { type: 'string' } } } } },
       { properties: { a: { $ref: '#/definitions/x' } } },
