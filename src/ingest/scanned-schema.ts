@@ -1,8 +1,8 @@
 // The fast path's view of a stream's schema: the common subset of JSON Schema that can be checked
 // on a scanned event's bytes (json-object-scanner.ts) without parsing it — a flat object whose
-// properties have a type, an enum or const of plain values, string lengths, a pattern and number
-// bounds; `required`; `additionalProperties: false` — compiled once per stream into a plan. A schema
-// with anything else (nested properties, format, combinators, $ref…) gets no plan, and its
+// properties have a type, an enum or const of plain values, string lengths, a pattern, a string
+// format and number bounds; `required`; `additionalProperties: false` — compiled once per stream
+// into a plan. A schema with anything else (nested properties, combinators, $ref…) gets no plan, and its
 // events always take JSON.parse and Ajv. The plan also knows the members the envelope reads
 // (`@timestamp`, the id field).
 //
@@ -29,7 +29,7 @@ const KIND_TYPE = [0, T_STRING, T_NUMBER | T_INTEGER, T_BOOLEAN, T_BOOLEAN, T_NU
 /** Keywords that never change a verdict (Ajv is not run with useDefaults). */
 const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
 const ROOT_KEYWORDS = new Set([...ANNOTATIONS, '$schema', '$id', 'type', 'properties', 'required', 'additionalProperties']);
-const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 
 type Plain = string | number | boolean | null;
 
@@ -46,6 +46,8 @@ class PropertyRule {
   maxLength = Infinity;
   /** A string's pattern, as Ajv compiles it (unicodeRegExp: the `u` flag; no `g`/`y`, so test() keeps no state). */
   pattern: RegExp | null = null;
+  /** A string format's check: the very validator the stream's Ajv instance calls. */
+  format: ((s: string) => boolean) | null = null;
   minimum = -Infinity;
   maximum = Infinity;
   exclusiveMinimum = -Infinity;
@@ -87,7 +89,28 @@ const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'boolean'
 /** Names Ajv's generated code would find on Object.prototype (`data.toString !== undefined`). */
 const inherited = (name: string) => name in Object.prototype;
 
-function compileRule(schema: unknown): PropertyRule | undefined {
+/** A stream's Ajv formats (`ajv.formats`: a RegExp, a function, an object with `validate`, or true). */
+export type Formats = Readonly<Record<string, unknown>>;
+
+/**
+ * The check Ajv runs for a string with `format: name`, or undefined when the plan must not guess
+ * (an unknown format, which Ajv ignores with a warning; a number or async format). `null`: Ajv
+ * checks nothing (the format is `true`).
+ */
+function stringFormat(formats: Formats | undefined, name: unknown): ((s: string) => boolean) | null | undefined {
+  if (formats === undefined || typeof name !== 'string' || !Object.hasOwn(formats, name)) return undefined;
+  const def = formats[name];
+  if (def === true) return null;
+  if (def instanceof RegExp) return (s) => def.test(s);
+  if (typeof def === 'function') return (s) => Boolean((def as (s: string) => unknown)(s));
+  if (!isRecord(def) || def.async === true || (def.type ?? 'string') !== 'string') return undefined;
+  const validate = def.validate;
+  if (validate instanceof RegExp) return (s) => validate.test(s);
+  if (typeof validate === 'function') return (s) => Boolean((validate as (s: string) => unknown).call(def, s)); // as Ajv's code calls it: def.validate(s)
+  return undefined;
+}
+
+function compileRule(schema: unknown, formats: Formats | undefined): PropertyRule | undefined {
   const rule = new PropertyRule();
   if (typeof schema === 'boolean') {
     rule.never = !schema;
@@ -125,6 +148,12 @@ function compileRule(schema: unknown): PropertyRule | undefined {
           return undefined; // Ajv refuses it too; the stream's own compile reports it
         }
         break;
+      case 'format': {
+        const check = stringFormat(formats, value);
+        if (check === undefined) return undefined;
+        rule.format = check;
+        break;
+      }
       case 'maxLength':
       case 'minLength':
         if (!Number.isSafeInteger(value) || (value as number) < 0) return undefined;
@@ -144,9 +173,10 @@ function compileRule(schema: unknown): PropertyRule | undefined {
 
 /**
  * The plan for a stream whose events are checked against `schema` (undefined: no schema) and carry
- * their id in `idField`; undefined when the schema uses anything outside the subset.
+ * their id in `idField`; undefined when the schema uses anything outside the subset. `formats`: the
+ * stream's Ajv instance's (`ajv.formats`); without them a `format` keyword is outside the subset.
  */
-export function compileScanPlan(schema: unknown, idField: string): ScanPlan | undefined {
+export function compileScanPlan(schema: unknown, idField: string, formats?: Formats): ScanPlan | undefined {
   const idPath = idField.split('.');
   if (inherited(idField) || idPath.some(inherited)) return undefined;
   let properties: Record<string, unknown> = {};
@@ -183,7 +213,7 @@ export function compileScanPlan(schema: unknown, idField: string): ScanPlan | un
     return s;
   };
   for (const [name, propertySchema] of Object.entries(properties)) {
-    const rule = compileRule(propertySchema);
+    const rule = compileRule(propertySchema, formats);
     if (rule === undefined || inherited(name) || !name.isWellFormed()) return undefined;
     rules[slot(name)] = rule;
   }
@@ -293,7 +323,7 @@ function passes(rule: PropertyRule, line: Buffer, k: number): boolean {
   const start = scanned.valueStart[k] as number;
   const end = scanned.valueEnd[k] as number;
   if (kind === STRING) {
-    if (!rule.checksLength && !rule.hasAllowed && rule.pattern === null) return true;
+    if (!rule.checksLength && !rule.hasAllowed && rule.pattern === null && rule.format === null) return true;
     if (((scanned.flags[k] as number) & ESCAPED) !== 0) return false;
     if (rule.checksLength) {
       // Bytes bound code points from above: count them only when the bytes alone do not decide.
@@ -302,7 +332,11 @@ function passes(rule: PropertyRule, line: Buffer, k: number): boolean {
       if (rule.minLength > 0 && (bytes < rule.minLength || codePoints(line, start, end) < rule.minLength)) return false;
     }
     // Ajv tests the string JSON.parse gives: with no escape, the bytes' UTF-8 (valid: checked per body).
-    if (rule.pattern !== null && !rule.pattern.test(stringAt(line, start, end))) return false;
+    if (rule.pattern !== null || rule.format !== null) {
+      const value = stringAt(line, start, end);
+      if (rule.pattern !== null && !rule.pattern.test(value)) return false;
+      if (rule.format !== null && !rule.format(value)) return false;
+    }
     if (rule.hasAllowed) {
       const strings = rule.allowedStrings;
       for (let j = 0; j < strings.length; j++) if (sameBytes(line, start, end, strings[j] as Buffer)) return true;

@@ -7,7 +7,7 @@ import { compileRouter, type IndexRouter } from './routing.ts';
 import { createIdGenerator, type IdGenerator } from './ids.ts';
 import { STREAM_NAME } from '../config/streams.ts';
 import { useFastStringLength } from './string-length-keywords.ts';
-import { compileScanPlan, type ScanPlan } from './scanned-schema.ts';
+import { compileScanPlan, type Formats, type ScanPlan } from './scanned-schema.ts';
 
 export interface StreamContext {
   stream: string;
@@ -57,7 +57,7 @@ export function createStreamRegistry(config: StreamRegistryConfig, now: () => nu
     } catch (err) {
       problems.push(`streams.${s.name}.schema: ${(err as Error).message}`);
     }
-    const scanPlan = s.schema === undefined ? schemaless : compileScanPlan(s.schema, config.idField);
+    const scanPlan = s.schema === undefined ? schemaless : compileScanPlan(s.schema, config.idField, ajv.formats as Formats);
     configured.set(s.name, make(s.name, s.index ?? config.defaultIndexPattern, validate, scanPlan));
   }
   if (problems.length > 0) throw new ConfigError(problems);

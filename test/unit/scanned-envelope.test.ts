@@ -42,6 +42,8 @@ const SCHEMAS: Record<string, unknown> = {
       meta: { type: 'object' },
       code: { type: 'string', pattern: '^[a-z]{2}\\d$' },
       word: { pattern: '^\\p{L}+$' }, // Unicode property escapes need the u flag, as Ajv compiles it
+      at: { type: 'string', format: 'date-time' }, // ajv-formats: an object with validate
+      mail: { format: 'email' }, // ajv-formats: a RegExp
       gone: false,
       any: true,
     },
@@ -102,7 +104,7 @@ function logEvent(r: () => number): string {
 
 /** An event for the closed schema (many of them pass it). */
 function closedEvent(r: () => number): string {
-  const m = [`"kind":${pick(r, ['"a"', '"a"', '"b"', '1'])}`];
+  const m = [`"kind":${pick(r, ['"a"', '"a"', '"a"', '"b"', '1'])}`];
   const optional: [string, string[]][] = [
     ['name', ['"ab"', '"abc"', '"a"', '"abcd"', '"éé"', '"😀😀😀"', '"a\\u0062"']],
     ['n', ['0', '9', '10', '-1', '-0.5', '9.5', '1.0', 'null', '"1"']],
@@ -112,13 +114,15 @@ function closedEvent(r: () => number): string {
     ['meta', ['{}', '{"a":{"b":"c"}}', '[]']],
     ['code', ['"ab1"', '"ab1"', '"xy0"', '"AB1"', '"ab12"', '"zz9"', '"ab\\u0031"', '"éa1"', '5', 'null']],
     ['word', ['"héllo"', '"hello"', '"hello"', '"hello1"', '"😀"', '""', '12', '"h\\u00e9llo"', '"ⅷ"', '"ǅ"', '"p{L}"']],
+    ['at', ['"2026-01-15T10:00:00Z"', '"2026-01-15T10:00:00Z"', '"2026-01-15T10:00:00.5+02:00"', '"2026-02-30T10:00:00Z"', '"2026-01-15"', '"yesterday"', '"2026-01-15T10:00:00\\u005a"', '7']],
+    ['mail', ['"a@b.co"', '"a@b.co"', '"x.y@ex.org"', '"not mail"', '"é@b.co"', '"a\\u0040b.co"', 'true']],
     ['gone', ['1']],
     ['any', ['{"x":[1,2]}', '"s"']],
     ['@timestamp', ['"2026-01-15T10:00:00Z"', '1768471200000', '"bad"']],
     ['event.id', ['"c-1"', '""', '7']],
     ['other', ['1']],
   ];
-  const chance: Record<string, number> = { gone: 0.05, other: 0.05, code: 0.15, word: 0.15 };
+  const chance: Record<string, number> = { gone: 0.05, other: 0.05, code: 0.15, word: 0.15, at: 0.12, mail: 0.12 };
   for (const [key, values] of optional) if (r() < (chance[key] ?? 0.4)) m.push(`"${key}":${pick(r, values)}`);
   return `{${m.sort(() => r() - 0.5).join(',')}}`;
 }
@@ -242,13 +246,13 @@ describe('envelopeScanned', () => {
     expect(stamped?.ok && stamped.event.source.toString()).toBe('{"@timestamp":"2026-11-21T10:00:00.000Z","level":"info","service":"auth","message":"ok"}');
   });
 
-  it('tests a pattern on the string JSON.parse gives, compiled as Ajv compiles it (u flag)', () => {
-    const ok = Buffer.from('{"kind":"a","code":"ab1","word":"héllo"}');
+  it('tests a pattern (compiled as Ajv compiles it: u flag) and a format (Ajv\'s own check) on the string JSON.parse gives', () => {
+    const ok = Buffer.from('{"kind":"a","code":"ab1","word":"héllo","at":"2026-01-15T10:00:00Z","mail":"a@b.co"}');
     const quick = envelopeScanned(ok, streams.closed, 'k');
     expect(quick?.ok).toBe(true);
     expect(quick).toEqual(envelopeParsed(ok, streams.closed, 'k'));
     // Refused by the pattern, or escaped (then only JSON.parse can tell): left to envelopeParsed.
-    for (const c of ['{"kind":"a","code":"AB1"}', '{"kind":"a","word":"p{L}"}', '{"kind":"a","code":"ab\\u0031"}']) {
+    for (const c of ['{"kind":"a","code":"AB1"}', '{"kind":"a","word":"p{L}"}', '{"kind":"a","code":"ab\\u0031"}', '{"kind":"a","at":"2026-02-30T10:00:00Z"}', '{"kind":"a","mail":"not mail"}']) {
       expect(envelopeScanned(Buffer.from(c), streams.closed, 'k'), c).toBeUndefined();
     }
   });
@@ -272,8 +276,13 @@ describe('compileScanPlan', () => {
   it('takes the flat subset and nothing else', () => {
     expect(compileScanPlan(undefined, 'event.id')).toBeDefined();
     expect(compileScanPlan(SCHEMAS.logs, 'event.id')).toBeDefined();
-    expect(compileScanPlan(SCHEMAS.closed, 'event.id')).toBeDefined();
+    expect(compileScanPlan(SCHEMAS.closed, 'event.id')).toBeUndefined(); // it has formats: without Ajv's table, no plan
+    expect(streams.closed.scanPlan).toBeDefined(); // the registry gives its Ajv's formats
     expect(compileScanPlan({ properties: { a: { type: 'string', pattern: '^a' } } }, 'event.id')).toBeDefined();
+    // Formats only with the stream's own (Ajv's) format table, and only string formats it knows.
+    const formats = { email: /@/, uri: () => true, 'date-time': { validate: () => true }, anything: true, int32: { type: 'number', validate: () => true }, later: { async: true, validate: async () => true } };
+    for (const name of ['email', 'uri', 'date-time', 'anything']) expect(compileScanPlan({ properties: { a: { format: name } } }, 'event.id', formats), name).toBeDefined();
+    for (const name of ['int32', 'later', 'unknown', 'toString']) expect(compileScanPlan({ properties: { a: { format: name } } }, 'event.id', formats), name).toBeUndefined();
     for (const schema of [
       { properties: { a: { type: 'string', pattern: '(' } } }, // not a regular expression (Ajv refuses the schema)
       { properties: { a: { type: 'string', pattern: { $data: '1/b' } } } },
