@@ -101,12 +101,12 @@ function stringFormat(formats: Formats | undefined, name: unknown): ((s: string)
   if (formats === undefined || typeof name !== 'string' || !Object.hasOwn(formats, name)) return undefined;
   const def = formats[name];
   if (def === true) return null;
-  if (def instanceof RegExp) return (s) => def.test(s);
-  if (typeof def === 'function') return (s) => Boolean((def as (s: string) => unknown)(s));
-  if (!isRecord(def) || def.async === true || (def.type ?? 'string') !== 'string') return undefined;
-  const validate = def.validate;
-  if (validate instanceof RegExp) return (s) => validate.test(s);
-  if (typeof validate === 'function') return (s) => Boolean((validate as (s: string) => unknown).call(def, s)); // as Ajv's code calls it: def.validate(s)
+  // A RegExp or function is the check itself; an object's is its `validate`, called on it (as Ajv's code does).
+  const byObject = isRecord(def) && !(def instanceof RegExp);
+  if (byObject && (def.async === true || (def.type ?? 'string') !== 'string')) return undefined;
+  const check = byObject ? def.validate : def;
+  if (check instanceof RegExp) return (s) => check.test(s);
+  if (typeof check === 'function') return (s) => Boolean((check as (s: string) => unknown).call(byObject ? def : undefined, s));
   return undefined;
 }
 
