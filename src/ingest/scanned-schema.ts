@@ -1,10 +1,11 @@
 // The fast path's view of a stream's schema: the common subset of JSON Schema that can be checked
-// on a scanned event's bytes (json-object-scanner.ts) without parsing it — a flat object whose
+// on a scanned event's bytes (json-object-scanner.ts) without parsing it — an object whose
 // properties have a type, an enum or const of plain values, string lengths, a pattern, a string
-// format and number bounds; `required`; `additionalProperties: false` — compiled once per stream
-// into a plan. A schema with anything else (nested properties, combinators, $ref…) gets no plan, and its
-// events always take JSON.parse and Ajv. The plan also knows the members the envelope reads
-// (`@timestamp`, the id field).
+// format and number bounds, or are objects of the same kind (`properties`, `required`,
+// `additionalProperties: false`, up to MAX_NESTING deep); `required`; `additionalProperties:
+// false` — compiled once per stream into a plan. A schema with anything else (combinators, $ref,
+// array items…) gets no plan, and its events always take JSON.parse and Ajv. The plan also knows
+// the members the envelope reads (`@timestamp`, the id field).
 //
 // Sound, not complete: `checkScanned` says true only for an event Ajv would find valid, with no
 // duplicate member the envelope or schema looks at, and no member that could be Elasticsearch
@@ -12,7 +13,7 @@
 // key with an escape, a number it cannot hold, a failed check), and the event then goes the
 // JSON.parse way, which gives the verdict and the error. test/unit/scanned-envelope.test.ts
 // compares both ways over generated events. No I/O (the plan keeps its last check's marks).
-import { ESCAPED, FALSE, KEY_ESCAPED, NULL, NUMBER, scanned, STRING, TRUE } from './json-object-scanner.ts';
+import { ESCAPED, FALSE, KEY_ESCAPED, MemberTable, NULL, NUMBER, OBJECT, scanNested, scanned, STRING, TRUE } from './json-object-scanner.ts';
 
 // JSON Schema types as bits.
 const T_STRING = 1;
@@ -28,8 +29,11 @@ const KIND_TYPE = [0, T_STRING, T_NUMBER | T_INTEGER, T_BOOLEAN, T_BOOLEAN, T_NU
 
 /** Keywords that never change a verdict (Ajv is not run with useDefaults). */
 const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
-const ROOT_KEYWORDS = new Set([...ANNOTATIONS, '$schema', '$id', 'type', 'properties', 'required', 'additionalProperties']);
-const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+const OBJECT_KEYWORDS = new Set(['properties', 'required', 'additionalProperties']);
+const ROOT_KEYWORDS = new Set([...ANNOTATIONS, ...OBJECT_KEYWORDS, '$schema', '$id', 'type']);
+const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, ...OBJECT_KEYWORDS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+/** Objects in objects the plan follows (the event itself is depth 0); deeper schemas get no plan. */
+const MAX_NESTING = 8;
 
 type Plain = string | number | boolean | null;
 
@@ -57,6 +61,8 @@ class PropertyRule {
   allowed: Plain[] = [];
   /** The string members as UTF-8 bytes. */
   allowedStrings: Buffer[] = [];
+  /** An object value's own plan (its `properties`, `required`, `additionalProperties`), if any. */
+  object: ScanPlan | null = null;
 }
 
 export interface ScanPlan {
@@ -75,6 +81,8 @@ export interface ScanPlan {
   idSlot: number;
   /** The id field's first segment when it is dotted (`event` of `event.id`), else -1. */
   idHeadSlot: number;
+  /** 0 for the event's plan, 1 for an object member's, and so on. */
+  depth: number;
   /** Per slot, the member it was seen at, valid when its seenIn is the current check (scratch). */
   seenAt: Int32Array;
   seenIn: Int32Array;
@@ -110,7 +118,7 @@ function stringFormat(formats: Formats | undefined, name: unknown): ((s: string)
   return undefined;
 }
 
-function compileRule(schema: unknown, formats: Formats | undefined): PropertyRule | undefined {
+function compileRule(schema: unknown, formats: Formats | undefined, depth: number): PropertyRule | undefined {
   const rule = new PropertyRule();
   if (typeof schema === 'boolean') {
     rule.never = !schema;
@@ -119,7 +127,7 @@ function compileRule(schema: unknown, formats: Formats | undefined): PropertyRul
   if (!isRecord(schema)) return undefined;
   for (const [keyword, value] of Object.entries(schema)) {
     if (!PROPERTY_KEYWORDS.has(keyword)) return undefined;
-    if (ANNOTATIONS.has(keyword)) continue;
+    if (ANNOTATIONS.has(keyword) || OBJECT_KEYWORDS.has(keyword)) continue;
     switch (keyword) {
       case 'type': {
         const names: unknown[] = Array.isArray(value) ? value : [value];
@@ -168,7 +176,38 @@ function compileRule(schema: unknown, formats: Formats | undefined): PropertyRul
   }
   rule.allowedStrings = rule.allowed.filter((m) => typeof m === 'string').map((m) => Buffer.from(m));
   if (rule.types !== ANY_TYPE || rule.hasAllowed) rule.readsNumber = true;
+  // `properties`, `required` and `additionalProperties` apply to an object value (others pass them).
+  if (Object.keys(schema).some((keyword) => OBJECT_KEYWORDS.has(keyword))) {
+    const object = depth < MAX_NESTING ? objectKeywords(schema) : undefined;
+    const plan = object && compilePlan(object, [], formats, depth + 1);
+    if (plan === undefined) return undefined;
+    rule.object = plan.plan;
+  }
   return rule;
+}
+
+interface ObjectKeywords {
+  properties: Record<string, unknown>;
+  required: string[];
+  closed: boolean;
+}
+
+/** An object schema's `properties`, `required` and `additionalProperties`, if the plan can take them. */
+function objectKeywords(schema: Record<string, unknown>): ObjectKeywords | undefined {
+  const out: ObjectKeywords = { properties: {}, required: [], closed: false };
+  if (schema.properties !== undefined) {
+    if (!isRecord(schema.properties)) return undefined;
+    out.properties = schema.properties;
+  }
+  if (schema.required !== undefined) {
+    if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string')) return undefined;
+    out.required = schema.required as string[];
+  }
+  if (schema.additionalProperties !== undefined) {
+    if (typeof schema.additionalProperties !== 'boolean') return undefined;
+    out.closed = !schema.additionalProperties;
+  }
+  return out;
 }
 
 /**
@@ -178,29 +217,31 @@ function compileRule(schema: unknown, formats: Formats | undefined): PropertyRul
  */
 export function compileScanPlan(schema: unknown, idField: string, formats?: Formats): ScanPlan | undefined {
   const idPath = idField.split('.');
-  if (inherited(idField) || idPath.some(inherited)) return undefined;
-  let properties: Record<string, unknown> = {};
-  let required: string[] = [];
-  let closed = false;
+  if (inherited(idField) || idPath.some(inherited) || !idField.isWellFormed()) return undefined;
+  let object: ObjectKeywords | undefined = { properties: {}, required: [], closed: false };
   if (schema !== undefined && schema !== true) {
     if (!isRecord(schema)) return undefined;
     if (!Object.keys(schema).every((keyword) => ROOT_KEYWORDS.has(keyword))) return undefined;
     const type = schema.type;
     if (type !== undefined && type !== 'object' && !(Array.isArray(type) && type.length === 1 && type[0] === 'object')) return undefined;
-    if (schema.properties !== undefined) {
-      if (!isRecord(schema.properties)) return undefined;
-      properties = schema.properties;
-    }
-    if (schema.required !== undefined) {
-      if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string')) return undefined;
-      required = schema.required as string[];
-    }
-    if (schema.additionalProperties !== undefined) {
-      if (typeof schema.additionalProperties !== 'boolean') return undefined;
-      closed = !schema.additionalProperties;
-    }
+    object = objectKeywords(schema);
+    if (object === undefined) return undefined;
   }
+  const envelopeNames = ['@timestamp', idField, ...(idPath.length > 1 ? [idPath[0] as string] : [])];
+  const compiled = compilePlan(object, envelopeNames, formats, 0);
+  if (compiled === undefined) return undefined;
+  const { plan, slotOfName } = compiled;
+  plan.timestampSlot = slotOfName.get('@timestamp') as number;
+  plan.idSlot = slotOfName.get(idField) as number;
+  plan.idHeadSlot = idPath.length > 1 ? slotOfName.get(idPath[0] as string) as number : -1;
+  return plan;
+}
 
+/**
+ * The plan for one object's members (`depth`: 0 for the event itself), knowing `extraNames` too;
+ * undefined when a property's schema is outside the subset.
+ */
+function compilePlan(object: ObjectKeywords, extraNames: readonly string[], formats: Formats | undefined, depth: number): { plan: ScanPlan; slotOfName: Map<string, number> } | undefined {
   const slotOfName = new Map<string, number>();
   const rules: (PropertyRule | undefined)[] = [];
   const slot = (name: string): number => {
@@ -212,20 +253,17 @@ export function compileScanPlan(schema: unknown, idField: string, formats?: Form
     }
     return s;
   };
-  for (const [name, propertySchema] of Object.entries(properties)) {
-    const rule = compileRule(propertySchema, formats);
+  for (const [name, propertySchema] of Object.entries(object.properties)) {
+    const rule = compileRule(propertySchema, formats, depth);
     if (rule === undefined || inherited(name) || !name.isWellFormed()) return undefined;
     rules[slot(name)] = rule;
   }
   const requiredSlots: number[] = [];
-  for (const name of required) {
+  for (const name of object.required) {
     if (inherited(name) || !name.isWellFormed()) return undefined;
     requiredSlots.push(slot(name));
   }
-  const timestampSlot = slot('@timestamp');
-  if (!idField.isWellFormed()) return undefined;
-  const idSlot = slot(idField);
-  const idHeadSlot = idPath.length > 1 ? slot(idPath[0] as string) : -1;
+  for (const name of extraNames) slot(name);
 
   const slots = rules.length;
   const firstSlot = new Int32Array(NAME_BUCKETS).fill(-1);
@@ -239,10 +277,11 @@ export function compileScanPlan(schema: unknown, idField: string, formats?: Form
     nextSlot[s] = firstSlot[b] as number;
     firstSlot[b] = s;
   }
-  return {
-    firstSlot, nextSlot, names: Buffer.concat(encoded), nameStart, rules, requiredSlots, closed, timestampSlot, idSlot, idHeadSlot,
-    seenAt: new Int32Array(slots), seenIn: new Int32Array(slots), check: 0,
+  const plan: ScanPlan = {
+    firstSlot, nextSlot, names: Buffer.concat(encoded), nameStart, rules, requiredSlots, closed: object.closed, timestampSlot: -1, idSlot: -1, idHeadSlot: -1,
+    depth, seenAt: new Int32Array(slots), seenIn: new Int32Array(slots), check: 0,
   };
+  return { plan, slotOfName };
 }
 
 /** The slot of the member name in line[start, end), or -1 when the plan does not know it. */
@@ -315,16 +354,23 @@ function sameBytes(line: Uint8Array, start: number, end: number, bytes: Buffer):
   return true;
 }
 
-/** Whether member k of the last scan surely passes `rule`. */
-function passes(rule: PropertyRule, line: Buffer, k: number): boolean {
+/** Member tables for nested objects: nestedTables[d - 1] holds the members of an object at depth d. */
+const nestedTables: MemberTable[] = [];
+
+/** Whether member k of `t` (members of an object at `depth`) surely passes `rule`. */
+function passes(rule: PropertyRule, line: Buffer, t: MemberTable, k: number, depth: number): boolean {
   if (rule.never) return false;
-  const kind = scanned.kind[k] as number;
+  const kind = t.kind[k] as number;
   if ((rule.types & (KIND_TYPE[kind] as number)) === 0) return false;
-  const start = scanned.valueStart[k] as number;
-  const end = scanned.valueEnd[k] as number;
+  const start = t.valueStart[k] as number;
+  const end = t.valueEnd[k] as number;
+  if (kind === OBJECT && rule.object !== null) {
+    const members = (nestedTables[depth] ??= new MemberTable());
+    if (!scanNested(line, start, end, members) || !checkMembers(rule.object, line, members)) return false;
+  }
   if (kind === STRING) {
     if (!rule.checksLength && !rule.hasAllowed && rule.pattern === null && rule.format === null) return true;
-    if (((scanned.flags[k] as number) & ESCAPED) !== 0) return false;
+    if (((t.flags[k] as number) & ESCAPED) !== 0) return false;
     if (rule.checksLength) {
       // Bytes bound code points from above: count them only when the bytes alone do not decide.
       const bytes = end - start;
@@ -364,18 +410,23 @@ function passes(rule: PropertyRule, line: Buffer, k: number): boolean {
  * no member the envelope must not trust; memberAt then says where its known members are.
  */
 export function checkScanned(plan: ScanPlan, line: Buffer): boolean {
+  return checkMembers(plan, line, scanned);
+}
+
+/** Whether the object whose members `t` holds surely passes `plan` (an object at plan.depth). */
+function checkMembers(plan: ScanPlan, line: Buffer, t: MemberTable): boolean {
   const { seenAt, seenIn } = plan;
   if (plan.check === 0x7fffffff) {
     plan.check = 0;
     seenIn.fill(0);
   }
   const check = ++plan.check; // never 0, which seenIn starts with
-  const count = scanned.count;
+  const count = t.count;
   for (let k = 0; k < count; k++) {
-    const start = scanned.keyStart[k] as number;
+    const start = t.keyStart[k] as number;
     // An escaped key could spell any name; `_` starts Elasticsearch's metadata fields (and __proto__).
-    if (((scanned.flags[k] as number) & KEY_ESCAPED) !== 0 || line[start] === 0x5f) return false;
-    const slot = slotOf(plan, line, start, scanned.keyEnd[k] as number);
+    if (((t.flags[k] as number) & KEY_ESCAPED) !== 0 || line[start] === 0x5f) return false;
+    const slot = slotOf(plan, line, start, t.keyEnd[k] as number);
     if (slot < 0) {
       if (plan.closed) return false;
       continue;
@@ -386,7 +437,7 @@ export function checkScanned(plan: ScanPlan, line: Buffer): boolean {
     const rule = plan.rules[slot];
     if (rule === undefined) {
       if (plan.closed) return false;
-    } else if (!passes(rule, line, k)) {
+    } else if (!passes(rule, line, t, k, plan.depth)) {
       return false;
     }
   }

@@ -48,14 +48,34 @@ const SCHEMAS: Record<string, unknown> = {
       any: true,
     },
   },
+  // Objects in objects (ECS-style).
+  nested: {
+    type: 'object',
+    required: ['http'],
+    properties: {
+      http: {
+        type: 'object',
+        required: ['method'],
+        additionalProperties: false,
+        properties: {
+          method: { enum: ['GET', 'POST'] },
+          status: { type: 'integer', minimum: 100, maximum: 599 },
+          // No type: a value that is not an object passes `properties` and `required`.
+          request: { required: ['bytes'], properties: { bytes: { type: 'number', minimum: 0 }, id: { type: 'string', maxLength: 3 } } },
+        },
+      },
+      user: { type: ['object', 'null'], properties: { name: { type: 'string', pattern: '^[a-z]+$' }, address: { properties: { city: { type: 'string' }, zip: { type: 'string' } } } } },
+    },
+  },
 };
 
-const config = loadConfig({}, { streams: { logs: { schema: SCHEMAS.logs }, closed: { schema: SCHEMAS.closed } } });
+const config = loadConfig({}, { streams: { logs: { schema: SCHEMAS.logs }, closed: { schema: SCHEMAS.closed }, nested: { schema: SCHEMAS.nested } } });
 const registry = createStreamRegistry(config, () => NOW);
 const flatIdRegistry = createStreamRegistry(loadConfig({ GATEWAY_ID_FIELD: 'id' }, { streams: { logs: { schema: SCHEMAS.logs } } }), () => NOW);
 const streams = {
   logs: registry.get('logs')!,
   closed: registry.get('closed')!,
+  nested: registry.get('nested')!,
   schemaless: registry.get('web')!,
   flatId: flatIdRegistry.get('logs')!,
 };
@@ -127,6 +147,27 @@ function closedEvent(r: () => number): string {
   return `{${m.sort(() => r() - 0.5).join(',')}}`;
 }
 
+/** An event for the nested schema (many of them pass it). */
+function nestedEvent(r: () => number): string {
+  const http: string[] = [];
+  if (r() < 0.9) http.push(`"method":${pick(r, ['"GET"', '"GET"', '"POST"', '"PUT"', '1', '"G\\u0045T"'])}`);
+  if (r() < 0.5) http.push(`"status":${pick(r, ['200', '404', '99', '600', '200.0', '200.5', '"200"'])}`);
+  if (r() < 0.5) {
+    http.push(`"request":${pick(r, ['{"bytes":10}', '{"bytes":0,"id":"abc"}', '{ "id" : "ab" , "bytes" : 2.5 }', '{"bytes":-1}', '{"id":"ab"}', '{"bytes":1,"id":"abcd"}',
+      '{"bytes":1,"bytes":2}', '{"bytes":1,"_x":1}', '{"bytes":1,"extra":{"deep":[1,{"x":null}]}}', '{"bytes":1,"id":"a\\"b"}', '{}', '7', '[]', 'null'])}`);
+  }
+  if (r() < 0.05) http.push('"other":1');
+  if (r() < 0.05) http.push('"method":"POST"'); // a duplicate
+  const m: string[] = [];
+  if (r() < 0.95) m.push(`"http":${r() < 0.05 ? pick(r, ['[]', '"x"', 'null']) : `{${http.sort(() => r() - 0.5).join(',')}}`}`);
+  if (r() < 0.4) m.push(`"user":${pick(r, ['{"name":"ann"}', '{"name":"Ann"}', '{"name":"ann","id":7}', 'null', '{}', '"ann"', '{"name":"\\u0061nn"}', '{"n\\u0061me":"A"}',
+      '{"address":{"city":"x","zip":"1"},"name":"Ann"}', '{"address":{"city":"x","zip":"1"},"name":"ann"}', '{"address":{"zip":1},"name":"ann"}', '{"name":"ann","address":[]}'])}`);
+  if (r() < 0.3) m.push('"@timestamp":"2026-01-15T10:00:00Z"');
+  if (r() < 0.2) m.push('"event.id":"n-1"');
+  if (r() < 0.1) m.push('"level":"info"');
+  return `{${m.sort(() => r() - 0.5).join(',')}}`;
+}
+
 const MUTATION_BYTES = [...'{}[],:"\\ 0123456789.eE-+tfnulx'].map((c) => c.charCodeAt(0)).concat([0x01, 0x0a, 0xc3]);
 
 /** The line with one to three random byte edits (deleted, inserted, replaced). */
@@ -147,7 +188,7 @@ function generated(seed: number, count: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const roll = r();
-    const line = roll < 0.3 ? logEvent(r) : roll < 0.55 ? closedEvent(r) : event(r);
+    const line = roll < 0.25 ? logEvent(r) : roll < 0.5 ? closedEvent(r) : roll < 0.7 ? nestedEvent(r) : event(r);
     out.push(r() < 0.3 ? mutate(r, line) : Buffer.from(line));
   }
   return out.filter((b) => isUtf8(b) && !b.includes(0x0a)); // what reaches envelopeLine: valid UTF-8, one line
@@ -257,6 +298,29 @@ describe('envelopeScanned', () => {
     }
   });
 
+  it('checks objects in objects against their own properties, required and additionalProperties', () => {
+    const ok = Buffer.from('{"http":{"method":"GET","status":200,"request":{"bytes":1.5,"id":"abc","extra":{"x":[1]}}},"user":{"name":"ann"}}');
+    const quick = envelopeScanned(ok, streams.nested, 'k');
+    expect(quick?.ok).toBe(true);
+    expect(quick).toEqual(envelopeParsed(ok, streams.nested, 'k'));
+    for (const c of [
+      '{"http":{"method":"GET","request":7},"user":null}', // not objects: `properties` and `required` do not apply
+      '{"http":{"method":"POST","request":{"bytes":0}},"user":{}}',
+    ]) expect(envelopeScanned(Buffer.from(c), streams.nested, 'k')?.ok, c).toBe(true);
+    for (const c of [
+      '{"http":{"method":"PUT"}}', // a nested enum
+      '{"http":{"status":200}}', // nested required
+      '{"http":{"method":"GET","other":1}}', // nested additionalProperties: false
+      '{"http":{"method":"GET","request":{"id":"ab"}}}', // required two levels down
+      '{"http":{"method":"GET","request":{"bytes":-1}}}', // a bound two levels down
+      '{"http":{"method":"GET","method":"POST"}}', // a nested duplicate
+      '{"http":{"method":"G\\u0045T"}}', // a nested escaped value
+      '{"http":{"method":"GET"},"user":{"name":"Ann"}}', // a nested pattern
+      '{"http":{"method":"GET"},"user":{"address":{"city":"x","zip":"1"},"name":"Ann"}}', // after an object's own object
+      '{"http":[]}', // the type
+    ]) expect(envelopeScanned(Buffer.from(c), streams.nested, 'k'), c).toBeUndefined();
+  });
+
   it('leaves to JSON.parse what it cannot vouch for', () => {
     const cases = [
       '{"level":"info","service":"auth","message":"ok","level":"warn"}', // a duplicate: the last wins
@@ -279,6 +343,10 @@ describe('compileScanPlan', () => {
     expect(compileScanPlan(SCHEMAS.closed, 'event.id')).toBeUndefined(); // it has formats: without Ajv's table, no plan
     expect(streams.closed.scanPlan).toBeDefined(); // the registry gives its Ajv's formats
     expect(compileScanPlan({ properties: { a: { type: 'string', pattern: '^a' } } }, 'event.id')).toBeDefined();
+    expect(compileScanPlan({ properties: { a: { type: 'object', properties: { b: { type: 'string' } } } } }, 'event.id')).toBeDefined();
+    const deep = (levels: number): unknown => (levels === 0 ? { type: 'string' } : { properties: { a: deep(levels - 1) } });
+    expect(compileScanPlan(deep(9), 'event.id')).toBeDefined(); // the event and 8 objects in it
+    expect(compileScanPlan(deep(10), 'event.id')).toBeUndefined();
     // Formats only with the stream's own (Ajv's) format table, and only string formats it knows.
     const formats = { email: /@/, uri: () => true, 'date-time': { validate: () => true }, anything: true, int32: { type: 'number', validate: () => true }, later: { async: true, validate: async () => true } };
     for (const name of ['email', 'uri', 'date-time', 'anything']) expect(compileScanPlan({ properties: { a: { format: name } } }, 'event.id', formats), name).toBeDefined();
@@ -287,7 +355,11 @@ describe('compileScanPlan', () => {
       { properties: { a: { type: 'string', pattern: '(' } } }, // not a regular expression (Ajv refuses the schema)
       { properties: { a: { type: 'string', pattern: { $data: '1/b' } } } },
       { properties: { a: { type: 'string', format: 'email' } } },
-      { properties: { a: { type: 'object', properties: { b: { type: 'string' } } } } },
+      { properties: { a: { properties: { b: { $ref: '#/definitions/x' } } } } },
+      { properties: { a: { additionalProperties: { type: 'string' } } } },
+      { properties: { a: { required: 'b' } } },
+      { properties: { a: { properties: { valueOf: {} } } } },
+      { properties: { a: { type: 'array', items: { type: 'string' } } } },
       { properties: { a: { $ref: '#/definitions/x' } } },
       { properties: { a: { type: 'number', multipleOf: 2 } } },
       { properties: { a: { anyOf: [{ type: 'string' }] } } },
