@@ -5,8 +5,8 @@
 // (json-object-scanner.ts, scanned-schema.ts); whatever that way is not sure of — every invalid
 // event among them — goes through JSON.parse and the stream's Ajv validator, as all did before.
 import { isUtf8 } from 'node:buffer';
-import { ESCAPED, NUMBER, scanned, scanObject, STRING } from './json-object-scanner.ts';
-import { checkScanned, memberAt, numberAt, stringAt } from './scanned-schema.ts';
+import { ARRAY, columns, ESCAPED, KEY_ESCAPED, NUMBER, OBJECT, scanNested, scanned, scanObject, STRING, tables } from './json-object-scanner.ts';
+import { checkScanned, memberAt, numberAt, sameBytes, stringAt } from './scanned-schema.ts';
 import type { StreamContext } from './stream-context.ts';
 
 export interface EnvelopedEvent {
@@ -173,6 +173,44 @@ export function envelope(value: unknown, raw: Buffer | undefined, ctx: StreamCon
   return { ok: true, event: { id, index: ctx.route(time), source } };
 }
 
+/** The members of the objects on a nested id's path (the spare table: not one the schema check uses). */
+const idMembers = tables[tables.length - 1] as (typeof tables)[number];
+
+/**
+ * Where a dotted id field's value is in an event without that flat member, as readPath finds it:
+ * `m` is the event's member (in columns) named by the first segment, `tail` the other segments
+ * (UTF-8). The value's member in columns; -1 when there is none (a segment is missing or not an
+ * object); undefined when only JSON.parse can tell (an array on the way, an escaped key, a
+ * duplicate segment).
+ */
+function nestedIdAt(line: Buffer, tail: readonly Buffer[], m: number): number | undefined {
+  let at = m;
+  for (const segment of tail) {
+    const kind = columns.kind[at];
+    if (kind === ARRAY) return undefined;
+    if (kind !== OBJECT) return -1;
+    if (!scanNested(line, columns.valueStart[at] as number, columns.valueEnd[at] as number, idMembers)) return undefined;
+    let found = -1;
+    for (let j = idMembers.base; j < idMembers.base + idMembers.count; j++) {
+      if (((columns.flags[j] as number) & KEY_ESCAPED) !== 0) return undefined;
+      if (!sameBytes(line, columns.keyStart[j] as number, columns.keyEnd[j] as number, segment)) continue;
+      if (found >= 0) return undefined; // JSON.parse keeps the last
+      found = j;
+    }
+    if (found < 0) return -1;
+    at = found;
+  }
+  return at;
+}
+
+/** The id in member m (in columns), or undefined when the fast path cannot give it (not a plain string within bounds: envelopeParsed says why). */
+function idAt(line: Buffer, m: number): string | undefined {
+  const start = columns.valueStart[m] as number;
+  const end = columns.valueEnd[m] as number;
+  if (columns.kind[m] !== STRING || ((columns.flags[m] as number) & ESCAPED) !== 0 || end === start || end - start > MAX_ID_BYTES) return undefined;
+  return stringAt(line, start, end);
+}
+
 /**
  * The envelope of an event's bytes (valid UTF-8, kept as its source) found without parsing it:
  * what envelopeParsed gives, or undefined when the scan is not sure (then only JSON.parse and the
@@ -182,24 +220,27 @@ export function envelopeScanned(line: Buffer, ctx: StreamContext, fallbackId: st
   const plan = ctx.scanPlan;
   if (plan === undefined || !scanObject(line) || !checkScanned(plan, line)) return undefined;
   let given: string | undefined;
-  const idAt = memberAt(plan, plan.idSlot);
-  if (idAt >= 0) {
-    const start = scanned.valueStart[idAt] as number;
-    const end = scanned.valueEnd[idAt] as number;
-    const flags = scanned.flags[idAt] as number;
-    if (scanned.kind[idAt] !== STRING || (flags & ESCAPED) !== 0 || end === start || end - start > MAX_ID_BYTES) return undefined;
-    given = stringAt(line, start, end);
-  } else if (plan.idHeadSlot >= 0 && memberAt(plan, plan.idHeadSlot) >= 0) {
-    return undefined; // the id may be nested in that member
+  const flatAt = memberAt(plan, plan.idSlot);
+  const headAt = plan.idHeadSlot >= 0 ? memberAt(plan, plan.idHeadSlot) : -1;
+  if (flatAt >= 0) {
+    given = idAt(line, flatAt);
+    if (given === undefined) return undefined;
+  } else if (headAt >= 0) {
+    const nestedAt = nestedIdAt(line, plan.idTail, headAt);
+    if (nestedAt === undefined) return undefined;
+    if (nestedAt >= 0) {
+      given = idAt(line, nestedAt);
+      if (given === undefined) return undefined;
+    }
   }
 
   const stampAt = memberAt(plan, plan.timestampSlot);
   let stamped: number | undefined;
   if (stampAt >= 0) {
-    const start = scanned.valueStart[stampAt] as number;
-    const end = scanned.valueEnd[stampAt] as number;
-    const flags = scanned.flags[stampAt] as number;
-    const kind = scanned.kind[stampAt];
+    const start = columns.valueStart[stampAt] as number;
+    const end = columns.valueEnd[stampAt] as number;
+    const flags = columns.flags[stampAt] as number;
+    const kind = columns.kind[stampAt];
     if (kind === STRING && (flags & ESCAPED) === 0) stamped = utcIsoTimeAt(line, start, end) ?? eventTime(stringAt(line, start, end));
     else if (kind === NUMBER) stamped = eventTime(numberAt(line, start, end));
     if (stamped === undefined) return undefined;

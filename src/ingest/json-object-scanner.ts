@@ -24,22 +24,39 @@ export const KEY_ESCAPED = 2;
 const MAX_MEMBERS = 256;
 const MAX_DEPTH = 128;
 
+/** Objects in an event whose members can be recorded at once besides the event's (tables 1..MAX_NESTED). */
+export const MAX_NESTED = 8;
+/** Tables: the event's (0), nested objects' (1..MAX_NESTED), and one spare. */
+const TABLES = MAX_NESTED + 2;
+
+// The members of every table, in one set of columns (module constants, as the event's own were
+// before nested objects had tables: a member is one index into them, whatever its table).
+const keyStart = new Int32Array(MAX_MEMBERS * TABLES);
+const keyEnd = new Int32Array(MAX_MEMBERS * TABLES);
+const valueStart = new Int32Array(MAX_MEMBERS * TABLES);
+const valueEnd = new Int32Array(MAX_MEMBERS * TABLES);
+const kind = new Uint8Array(MAX_MEMBERS * TABLES);
+const flags = new Uint8Array(MAX_MEMBERS * TABLES);
+
 /**
- * Members of a scanned object: member k's key is bytes [keyStart[k], keyEnd[k]) (inside the
- * quotes), its value [valueStart[k], valueEnd[k]) (a string's inside its quotes, others whole).
+ * Member m (= a table's base + k for its k-th member) has its key in bytes [keyStart[m],
+ * keyEnd[m]) (inside the quotes) and its value in [valueStart[m], valueEnd[m]) (a string's
+ * inside its quotes, others whole).
  */
+export const columns = { keyStart, keyEnd, valueStart, valueEnd, kind, flags };
+
+/** The members of one scanned object: columns [base, base + count). */
 export class MemberTable {
   count = 0;
-  readonly keyStart = new Int32Array(MAX_MEMBERS);
-  readonly keyEnd = new Int32Array(MAX_MEMBERS);
-  readonly valueStart = new Int32Array(MAX_MEMBERS);
-  readonly valueEnd = new Int32Array(MAX_MEMBERS);
-  readonly kind = new Uint8Array(MAX_MEMBERS);
-  readonly flags = new Uint8Array(MAX_MEMBERS);
+  readonly base: number;
+  constructor(base: number) {
+    this.base = base;
+  }
 }
 
-/** The members of the event last scanned by scanObject. */
-export const scanned = new MemberTable();
+/** tables[0]: the event last scanned by scanObject; 1..MAX_NESTED: for objects in it; the last one spare. */
+export const tables: readonly MemberTable[] = Array.from({ length: TABLES }, (_, t) => new MemberTable(t * MAX_MEMBERS));
+export const scanned = tables[0] as MemberTable;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -230,15 +247,16 @@ export function scanNested(b: Uint8Array, start: number, end: number, t: MemberT
 
 /** The members of an object from just after its `{` into `t`; the offset after its `}`, or -1. */
 function scanMembers(b: Uint8Array, i: number, n: number, t: MemberTable): number {
-  const { keyStart, keyEnd, valueStart, valueEnd, kind, flags } = t;
+  const base = t.base;
   i = skipWhitespace(b, i);
-  let k = 0;
+  let k = base;
+  const last = base + MAX_MEMBERS;
   if (i < n && b[i] === RBRACE) {
     t.count = 0;
     return i + 1;
   }
   for (;;) {
-    if (i >= n || b[i] !== QUOTE || k === MAX_MEMBERS) return -1;
+    if (i >= n || b[i] !== QUOTE || k === last) return -1;
     keyStart[k] = i + 1;
     i = skipString(b, i + 1, n);
     if (i < 0) return -1;
@@ -280,7 +298,7 @@ function scanMembers(b: Uint8Array, i: number, n: number, t: MemberTable): numbe
       continue;
     }
     if (b[i] !== RBRACE) return -1;
-    t.count = k;
+    t.count = k - base;
     return i + 1;
   }
 }

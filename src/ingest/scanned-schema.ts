@@ -13,7 +13,7 @@
 // key with an escape, a number it cannot hold, a failed check), and the event then goes the
 // JSON.parse way, which gives the verdict and the error. test/unit/scanned-envelope.test.ts
 // compares both ways over generated events. No I/O (the plan keeps its last check's marks).
-import { ESCAPED, FALSE, KEY_ESCAPED, MemberTable, NULL, NUMBER, OBJECT, scanNested, scanned, STRING, TRUE } from './json-object-scanner.ts';
+import { columns, ESCAPED, FALSE, KEY_ESCAPED, MAX_NESTED, NULL, NUMBER, OBJECT, scanNested, scanned, STRING, tables, TRUE, type MemberTable } from './json-object-scanner.ts';
 
 // JSON Schema types as bits.
 const T_STRING = 1;
@@ -33,7 +33,7 @@ const OBJECT_KEYWORDS = new Set(['properties', 'required', 'additionalProperties
 const ROOT_KEYWORDS = new Set([...ANNOTATIONS, ...OBJECT_KEYWORDS, '$schema', '$id', 'type']);
 const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, ...OBJECT_KEYWORDS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 /** Objects in objects the plan follows (the event itself is depth 0); deeper schemas get no plan. */
-const MAX_NESTING = 8;
+const MAX_NESTING = MAX_NESTED;
 
 type Plain = string | number | boolean | null;
 
@@ -81,6 +81,8 @@ export interface ScanPlan {
   idSlot: number;
   /** The id field's first segment when it is dotted (`event` of `event.id`), else -1. */
   idHeadSlot: number;
+  /** The dotted id field's other segments, UTF-8 (`id` of `event.id`). */
+  idTail: Buffer[];
   /** 0 for the event's plan, 1 for an object member's, and so on. */
   depth: number;
   /** Per slot, the member it was seen at, valid when its seenIn is the current check (scratch). */
@@ -234,6 +236,7 @@ export function compileScanPlan(schema: unknown, idField: string, formats?: Form
   plan.timestampSlot = slotOfName.get('@timestamp') as number;
   plan.idSlot = slotOfName.get(idField) as number;
   plan.idHeadSlot = idPath.length > 1 ? slotOfName.get(idPath[0] as string) as number : -1;
+  plan.idTail = idPath.slice(1).map((segment) => Buffer.from(segment));
   return plan;
 }
 
@@ -278,7 +281,7 @@ function compilePlan(object: ObjectKeywords, extraNames: readonly string[], form
     firstSlot[b] = s;
   }
   const plan: ScanPlan = {
-    firstSlot, nextSlot, names: Buffer.concat(encoded), nameStart, rules, requiredSlots, closed: object.closed, timestampSlot: -1, idSlot: -1, idHeadSlot: -1,
+    firstSlot, nextSlot, names: Buffer.concat(encoded), nameStart, rules, requiredSlots, closed: object.closed, timestampSlot: -1, idSlot: -1, idHeadSlot: -1, idTail: [],
     depth, seenAt: new Int32Array(slots), seenIn: new Int32Array(slots), check: 0,
   };
   return { plan, slotOfName };
@@ -348,29 +351,23 @@ export function numberAt(line: Buffer, start: number, end: number): number {
   return negative ? -v : v;
 }
 
-function sameBytes(line: Uint8Array, start: number, end: number, bytes: Buffer): boolean {
+/** Whether line[start, end) holds exactly `bytes`. */
+export function sameBytes(line: Uint8Array, start: number, end: number, bytes: Buffer): boolean {
   if (end - start !== bytes.length) return false;
   for (let j = 0; j < bytes.length; j++) if (line[start + j] !== bytes[j]) return false;
   return true;
 }
 
-/** Member tables for nested objects: nestedTables[d - 1] holds the members of an object at depth d. */
-const nestedTables: MemberTable[] = [];
-
-/** Whether member k of `t` (members of an object at `depth`) surely passes `rule`. */
-function passes(rule: PropertyRule, line: Buffer, t: MemberTable, k: number, depth: number): boolean {
+/** Whether member m (in columns) surely passes `rule`, but for an object value's own plan (checkObject). */
+function passes(rule: PropertyRule, line: Buffer, m: number): boolean {
   if (rule.never) return false;
-  const kind = t.kind[k] as number;
+  const kind = columns.kind[m] as number;
   if ((rule.types & (KIND_TYPE[kind] as number)) === 0) return false;
-  const start = t.valueStart[k] as number;
-  const end = t.valueEnd[k] as number;
-  if (kind === OBJECT && rule.object !== null) {
-    const members = (nestedTables[depth] ??= new MemberTable());
-    if (!scanNested(line, start, end, members) || !checkMembers(rule.object, line, members)) return false;
-  }
+  const start = columns.valueStart[m] as number;
+  const end = columns.valueEnd[m] as number;
   if (kind === STRING) {
     if (!rule.checksLength && !rule.hasAllowed && rule.pattern === null && rule.format === null) return true;
-    if (((t.flags[k] as number) & ESCAPED) !== 0) return false;
+    if (((columns.flags[m] as number) & ESCAPED) !== 0) return false;
     if (rule.checksLength) {
       // Bytes bound code points from above: count them only when the bytes alone do not decide.
       const bytes = end - start;
@@ -413,6 +410,16 @@ export function checkScanned(plan: ScanPlan, line: Buffer): boolean {
   return checkMembers(plan, line, scanned);
 }
 
+/**
+ * Whether the object value of member m (in columns) surely passes `plan`, its property's own plan
+ * (kept out of passes and checkMembers: only nested schemas pay for it).
+ */
+function checkObject(plan: ScanPlan, line: Buffer, m: number): boolean {
+  // Its members go to its depth's table (the table of the object holding it stays as it is).
+  const members = tables[plan.depth] as MemberTable;
+  return scanNested(line, columns.valueStart[m] as number, columns.valueEnd[m] as number, members) && checkMembers(plan, line, members);
+}
+
 /** Whether the object whose members `t` holds surely passes `plan` (an object at plan.depth). */
 function checkMembers(plan: ScanPlan, line: Buffer, t: MemberTable): boolean {
   const { seenAt, seenIn } = plan;
@@ -421,12 +428,14 @@ function checkMembers(plan: ScanPlan, line: Buffer, t: MemberTable): boolean {
     seenIn.fill(0);
   }
   const check = ++plan.check; // never 0, which seenIn starts with
+  const base = t.base;
   const count = t.count;
   for (let k = 0; k < count; k++) {
-    const start = t.keyStart[k] as number;
+    const m = base + k;
+    const start = columns.keyStart[m] as number;
     // An escaped key could spell any name; `_` starts Elasticsearch's metadata fields (and __proto__).
-    if (((t.flags[k] as number) & KEY_ESCAPED) !== 0 || line[start] === 0x5f) return false;
-    const slot = slotOf(plan, line, start, t.keyEnd[k] as number);
+    if (((columns.flags[m] as number) & KEY_ESCAPED) !== 0 || line[start] === 0x5f) return false;
+    const slot = slotOf(plan, line, start, columns.keyEnd[m] as number);
     if (slot < 0) {
       if (plan.closed) return false;
       continue;
@@ -437,7 +446,7 @@ function checkMembers(plan: ScanPlan, line: Buffer, t: MemberTable): boolean {
     const rule = plan.rules[slot];
     if (rule === undefined) {
       if (plan.closed) return false;
-    } else if (!passes(rule, line, t, k, plan.depth)) {
+    } else if (!passes(rule, line, m) || (rule.object !== null && columns.kind[m] === OBJECT && !checkObject(rule.object, line, m))) {
       return false;
     }
   }

@@ -6,7 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { envelopeParsed, envelopeScanned, type EnvelopeResult } from '../../src/ingest/envelope.ts';
-import { scanned, scanObject } from '../../src/ingest/json-object-scanner.ts';
+import { columns, scanned, scanObject } from '../../src/ingest/json-object-scanner.ts';
 import { compileScanPlan, numberAt } from '../../src/ingest/scanned-schema.ts';
 import { createStreamRegistry } from '../../src/ingest/stream-context.ts';
 import { seededRandom as seeded } from '../../bench/lib/events.ts';
@@ -164,6 +164,11 @@ function nestedEvent(r: () => number): string {
       '{"address":{"city":"x","zip":"1"},"name":"Ann"}', '{"address":{"city":"x","zip":"1"},"name":"ann"}', '{"address":{"zip":1},"name":"ann"}', '{"name":"ann","address":[]}'])}`);
   if (r() < 0.3) m.push('"@timestamp":"2026-01-15T10:00:00Z"');
   if (r() < 0.2) m.push('"event.id":"n-1"');
+  if (r() < 0.4) { // the id field nested (readPath's way), or not there at all
+    m.push(`"event":${pick(r, ['{"id":"e-1"}', '{"kind":"x","id":"é-2","duration":5}', '{"kind":"x"}', '{ "id" : "e-3" }', '{"id":""}', '{"id":7}', '{"id":null}',
+      '{"id":"a","id":"b"}', '{"i\\u0064":"x"}', '{"id":"\\u0065"}', `{"id":"${'x'.repeat(513)}"}`, `{"id":"${'x'.repeat(512)}"}`, '{"id":{"id":"x"}}',
+      '[{"id":"x"}]', '"e-4"', 'null', '{}', '{"_id":"x","id":"e-5"}'])}`);
+  }
   if (r() < 0.1) m.push('"level":"info"');
   return `{${m.sort(() => r() - 0.5).join(',')}}`;
 }
@@ -217,10 +222,10 @@ describe('scanObject', () => {
       objects++;
       // Every member's key, and its value's bytes, as JSON.parse reads them.
       for (let k = 0; k < scanned.count; k++) {
-        const key = JSON.parse(`"${line.toString('utf8', scanned.keyStart[k], scanned.keyEnd[k])}"`) as string;
+        const key = JSON.parse(`"${line.toString('utf8', columns.keyStart[k], columns.keyEnd[k])}"`) as string;
         expect(Object.hasOwn(parsed, key)).toBe(true);
-        const raw = line.toString('utf8', scanned.valueStart[k], scanned.valueEnd[k]);
-        expect(() => JSON.parse(scanned.kind[k] === 1 ? `"${raw}"` : raw)).not.toThrow();
+        const raw = line.toString('utf8', columns.valueStart[k], columns.valueEnd[k]);
+        expect(() => JSON.parse(columns.kind[k] === 1 ? `"${raw}"` : raw)).not.toThrow();
       }
     }
     expect(objects).toBeGreaterThan(10_000);
@@ -321,6 +326,20 @@ describe('envelopeScanned', () => {
     ]) expect(envelopeScanned(Buffer.from(c), streams.nested, 'k'), c).toBeUndefined();
   });
 
+  it('finds a dotted id field nested, as envelopeParsed does, unless the flat member is there', () => {
+    const cases: [string, string | undefined][] = [
+      ['{"event":{"kind":"x","id":"e-1"},"level":"info","service":"auth","message":"ok"}', 'e-1'],
+      ['{"event":{"kind":"x"},"level":"info","service":"auth","message":"ok"}', undefined],
+      ['{"event":"e-2","level":"info","service":"auth","message":"ok"}', undefined],
+      ['{"event":{"id":"nested"},"event.id":"flat","level":"info","service":"auth","message":"ok"}', 'flat'],
+    ];
+    for (const [c, id] of cases) {
+      const quick = envelopeScanned(Buffer.from(c), streams.logs, 'k');
+      expect(quick, c).toEqual(envelopeParsed(Buffer.from(c), streams.logs, 'k'));
+      expect(quick?.ok && quick.event.id, c).toBe(id ?? 'k');
+    }
+  });
+
   it('leaves to JSON.parse what it cannot vouch for', () => {
     const cases = [
       '{"level":"info","service":"auth","message":"ok","level":"warn"}', // a duplicate: the last wins
@@ -328,7 +347,8 @@ describe('envelopeScanned', () => {
       '{"level":"inf\\u006f","service":"auth","message":"ok"}', // an escaped enum value
       '{"level":"info","service":"auth","message":"ok","_id":"x"}', // metadata
       '{"level":"info","service":"auth","message":"ok","status":1e400}', // Infinity
-      '{"level":"info","service":"auth","message":"ok","event":{"id":"nested"}}', // the id may be nested
+      '{"level":"info","service":"auth","message":"ok","event":[{"id":"x"}]}', // an array on the id's path
+      '{"level":"info","service":"auth","message":"ok","event":{"id":"a","id":"b"}}', // a duplicate on it
       '{"level":"info","service":"auth","message":"ok","@timestamp":"yesterday"}', // invalid: refused by envelopeParsed
       '{"level":"info","service":"auth"}', // required message missing
     ];
