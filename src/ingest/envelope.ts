@@ -5,7 +5,7 @@
 // (json-object-scanner.ts, scanned-schema.ts); whatever that way is not sure of — every invalid
 // event among them — goes through JSON.parse and the stream's Ajv validator, as all did before.
 import { isUtf8 } from 'node:buffer';
-import { ARRAY, columns, ESCAPED, KEY_ESCAPED, NUMBER, OBJECT, scanNested, scanned, scanObject, STRING, tables } from './json-object-scanner.ts';
+import { ARRAY, columns, ESCAPED, KEY_ESCAPED, NUMBER, OBJECT, scanNested, scanned, scanObject, STRING, tables, type MemberTable } from './json-object-scanner.ts';
 import { checkScanned, memberAt, numberAt, sameBytes, stringAt } from './scanned-schema.ts';
 import type { StreamContext } from './stream-context.ts';
 
@@ -174,7 +174,7 @@ export function envelope(value: unknown, raw: Buffer | undefined, ctx: StreamCon
 }
 
 /** The members of the objects on a nested id's path (the spare table: not one the schema check uses). */
-const idMembers = tables[tables.length - 1] as (typeof tables)[number];
+const idMembers = tables[tables.length - 1] as MemberTable;
 
 /**
  * Where a dotted id field's value is in an event without that flat member, as readPath finds it:

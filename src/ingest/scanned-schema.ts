@@ -2,7 +2,7 @@
 // on a scanned event's bytes (json-object-scanner.ts) without parsing it — an object whose
 // properties have a type, an enum or const of plain values, string lengths, a pattern, a string
 // format and number bounds, or are objects of the same kind (`properties`, `required`,
-// `additionalProperties: false`, up to MAX_NESTING deep); `required`; `additionalProperties:
+// `additionalProperties: false`, up to MAX_NESTED deep); `required`; `additionalProperties:
 // false` — compiled once per stream into a plan. A schema with anything else (combinators, $ref,
 // array items…) gets no plan, and its events always take JSON.parse and Ajv. The plan also knows
 // the members the envelope reads (`@timestamp`, the id field).
@@ -32,8 +32,6 @@ const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'de
 const OBJECT_KEYWORDS = new Set(['properties', 'required', 'additionalProperties']);
 const ROOT_KEYWORDS = new Set([...ANNOTATIONS, ...OBJECT_KEYWORDS, '$schema', '$id', 'type']);
 const PROPERTY_KEYWORDS = new Set([...ANNOTATIONS, ...OBJECT_KEYWORDS, 'type', 'enum', 'const', 'maxLength', 'minLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
-/** Objects in objects the plan follows (the event itself is depth 0); deeper schemas get no plan. */
-const MAX_NESTING = MAX_NESTED;
 
 type Plain = string | number | boolean | null;
 
@@ -180,7 +178,8 @@ function compileRule(schema: unknown, formats: Formats | undefined, depth: numbe
   if (rule.types !== ANY_TYPE || rule.hasAllowed) rule.readsNumber = true;
   // `properties`, `required` and `additionalProperties` apply to an object value (others pass them).
   if (Object.keys(schema).some((keyword) => OBJECT_KEYWORDS.has(keyword))) {
-    const object = depth < MAX_NESTING ? objectKeywords(schema) : undefined;
+    // Objects nested deeper than MAX_NESTED (the event is depth 0) get no plan: they have no member table.
+    const object = depth < MAX_NESTED ? objectKeywords(schema) : undefined;
     const plan = object && compilePlan(object, [], formats, depth + 1);
     if (plan === undefined) return undefined;
     rule.object = plan.plan;
@@ -412,7 +411,7 @@ export function checkScanned(plan: ScanPlan, line: Buffer): boolean {
 
 /**
  * Whether the object value of member m (in columns) surely passes `plan`, its property's own plan
- * (kept out of passes and checkMembers: only nested schemas pay for it).
+ * (a function of its own, so passes stays as it was for flat schemas).
  */
 function checkObject(plan: ScanPlan, line: Buffer, m: number): boolean {
   // Its members go to its depth's table (the table of the object holding it stays as it is).
