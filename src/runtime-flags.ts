@@ -34,4 +34,10 @@ export const GATEWAY_ENTRY = 'dist/main.js';
 // go straight to the old space) while most of them die young here. Without pretenuring: 1
 // mark-compact per 10 s in 3 windows of 3 (bench/README.md, "Main-thread mark-compacts at a fixed
 // rate: pretenuring").
-export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8', '--initial-old-space-size=64', '--no-allocation-site-pretenuring', '--expose-gc'] as const;
+// --v8-pool-size=2: V8's helper threads (concurrent marking and sweeping, parallel scavenges,
+// background compilation) are 4 by default in Node, besides the main thread and the framing
+// worker; on 2 cores they took the cores those two needed. Three `--compare` full runs against
+// the default, 3 alternating runs each (bench/README.md, "V8's helper threads: 2 instead of 4"):
+// scenario 4a's CPU per event x0.905, x0.964, x0.902, its p50 lower in all three and its p99 in 8
+// of 9 paired runs; scenario 2 x1.147, x0.910, x1.067 (noise); scenario 5's peak RSS 220 MB.
+export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=96', '--v8-pool-size=2', '--max-semi-space-size=8', '--initial-old-space-size=64', '--no-allocation-site-pretenuring', '--expose-gc'] as const;
