@@ -10,7 +10,7 @@ import { Pipeline } from './pipeline/pipeline.ts';
 import { createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
 import { guardSink, type BreakerState } from './sink/circuit-breaker.ts';
 import { openSpoolPort } from './spool/spool-port-adapter.ts';
-import type { SpoolPort } from './pipeline/spool-port.ts';
+import type { SpoolPort } from './spool/spool-port.ts';
 import { createEsHttp } from './sink/es-http.ts';
 import { createEsHealth, pingElasticsearch } from './sink/es-health.ts';
 import { gateUntilInstalled, indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';

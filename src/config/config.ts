@@ -2,7 +2,7 @@
 // stream file. Pure: the caller passes the environment and the parsed file.
 import { SETTINGS, type SettingName, type SettingSpec } from './settings.ts';
 import { parseStreams, type StreamConfig } from './streams.ts';
-import { checkIndexPattern } from '../ingest/routing.ts';
+import { checkIndexPattern } from '../model/index-pattern.ts';
 
 export interface ElasticsearchConfig {
   url: string;

@@ -7,12 +7,12 @@ import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.
 import { IntakeTimeoutError, type IntakeGate } from '../ingest/intake-gate.ts';
 import { bodyFormat, positionOf, type FramedRequest } from '../ingest/frame-request.ts';
 import type { RequestFraming } from '../ingest/request-framing.ts';
-import { WorkerFailedError } from '../pipeline/worker-pool.ts';
+import { WorkerFailedError } from '../ingest/worker-pool.ts';
 import type { StreamRegistry } from '../ingest/stream-context.ts';
 import { STREAM_NAME } from '../config/streams.ts';
 import { AckTracker } from '../pipeline/ack-tracker.ts';
-import type { ItemOutcome } from '../pipeline/event.ts';
-import { idAt, indexAt, newBlock, type EventBlock } from '../pipeline/event-block.ts';
+import type { ItemOutcome } from '../model/item-outcome.ts';
+import { idAt, indexAt, newBlock, type EventBlock } from '../model/event-block.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { sendProblem } from './problem.ts';

@@ -3,7 +3,7 @@
 // (all counted, the first N kept); request-level problems throw a BodyError.
 import { isUtf8 } from 'node:buffer';
 import { BodyError } from './body-decoder.ts';
-import { encodeBulkLines, type BulkLines } from '../sink/bulk-body.ts';
+import { encodeBulkLines, type BulkLines } from '../model/bulk-lines.ts';
 import { envelopeLine, type EnvelopedEvent, type EnvelopeResult } from './envelope.ts';
 import { forEachJsonValue, JsonStructureError, JsonValueTooLargeError } from './json-array-framer.ts';
 import { LineTooLargeError, NdjsonFramer } from './ndjson-framer.ts';

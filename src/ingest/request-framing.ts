@@ -8,7 +8,7 @@
 // clock once per request, for ids and missing @timestamps).
 import { availableParallelism } from 'node:os';
 import type { GatewayConfig, IngestLimits } from '../config/config.ts';
-import { WorkerPool } from '../pipeline/worker-pool.ts';
+import { WorkerPool } from './worker-pool.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { BodyError } from './body-decoder.ts';
 import { frameBody, frameJson, frameNdjson, tooManyEvents, type BodyFormat, type EventError, type FramedRequest } from './frame-request.ts';

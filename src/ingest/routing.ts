@@ -1,9 +1,6 @@
 // Maps a stream and an event time to a target index name, from a pattern such as
 // "events-{stream}-{yyyy.MM.dd}". Date tokens use UTC. Pure.
 
-const INVALID_INDEX_CHARS = /[\\/*?"<>|\s,#:A-Z]/;
-const DATE_TOKEN = /^[yMdH._-]+$/;
-
 export type IndexRouter = (timeMs: number) => string;
 
 function pad(n: number, width: number): string {
@@ -18,20 +15,6 @@ function formatDate(format: string, d: Date): string {
     .replace('HH', pad(d.getUTCHours(), 2));
 }
 
-/** Checks a pattern; returns a problem or undefined. */
-export function checkIndexPattern(pattern: string): string | undefined {
-  const literal = pattern.replace(/\{[^}]*\}/g, (token) => (token === '{stream}' || DATE_TOKEN.test(token.slice(1, -1)) ? 'x' : '\u0000'));
-  if (literal.includes('\u0000')) return `index pattern "${pattern}" has an unknown {token}`;
-  if (INVALID_INDEX_CHARS.test(literal)) return `index pattern "${pattern}" would make an invalid index name (lowercase, no spaces or \\/*?"<>|,#:)`;
-  if (/^[-_+.]/.test(literal)) return `index pattern "${pattern}" must not start with -, _, + or .`;
-  return undefined;
-}
-
-/** The index pattern with every date token replaced by `*`, for index templates. */
-export function indexPatternGlob(pattern: string, stream: string): string {
-  return pattern.replace(/\{([^}]*)\}/g, (_m, token: string) => (token === 'stream' ? stream : '*'));
-}
-
 export function compileRouter(pattern: string, stream: string): IndexRouter {
   const withStream = pattern.replaceAll('{stream}', stream);
   const tokens = [...withStream.matchAll(/\{([^}]*)\}/g)];
@@ -40,7 +23,7 @@ export function compileRouter(pattern: string, stream: string): IndexRouter {
   // span many hours (backfills, several sources), so keep more than the last one (bounded).
   const byHour = new Map<number, string>();
   // One string per distinct name: the hours of one day share it, so comparing two events'
-  // indices (bulk-body encoding does, per event) is a pointer comparison, not one of characters.
+  // indices (bulk-line encoding does, per event) is a pointer comparison, not one of characters.
   const names = new Map<string, string>();
   let lastHour = Number.NaN;
   let lastName = '';

@@ -1,5 +1,5 @@
 // Collects the final outcome of every event of one `ack=indexed` request, with a bounded wait.
-import type { ItemOutcome } from './event.ts';
+import type { ItemOutcome } from '../model/item-outcome.ts';
 
 export interface AckResult {
   complete: boolean;

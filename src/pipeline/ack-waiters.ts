@@ -1,6 +1,6 @@
 // Outcome callbacks of `ack=indexed` events whose event object does not travel with them (they
 // went through the spool, which stores bytes, not callbacks). Keyed by index and id.
-import type { ItemOutcome } from './event.ts';
+import type { ItemOutcome } from '../model/item-outcome.ts';
 
 type Key = string;
 const key = (index: string, id: string): Key => `${index}\u0000${id}`;

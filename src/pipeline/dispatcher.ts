@@ -13,8 +13,8 @@ import { deadLetterBlock } from '../sink/dead-letter.ts';
 import { backoffDelay } from '../sink/retry-policy.ts';
 import { cutBatch, msUntilBatchDue } from './batcher.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
-import { countOf, eventAt, eventMemory, gatherEvents, rangeMemory, routeOf, wholeBlock, type EventBlock, type EventPick, type EventRange } from './event-block.ts';
-import type { ItemError, ItemOutcome } from './event.ts';
+import { countOf, eventAt, eventMemory, gatherEvents, rangeMemory, routeOf, wholeBlock, type EventBlock, type EventPick, type EventRange } from '../model/event-block.ts';
+import type { ItemError, ItemOutcome } from '../model/item-outcome.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 

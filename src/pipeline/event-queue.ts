@@ -1,5 +1,5 @@
 // A FIFO of event ranges that keeps count of its events and bytes and its oldest entry's age.
-import { rangeBytes, type EventRange } from './event-block.ts';
+import { rangeBytes, type EventRange } from '../model/event-block.ts';
 
 // Ranges and their arrival times in parallel arrays: no wrapper object per queued range beyond
 // the ones it was given.

@@ -13,12 +13,13 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import type { BulkSink } from '../sink/bulk-sink.ts';
 import { AckWaiters } from './ack-waiters.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { chunkRanges, countOf, forEachEvent, spoolBatchOfRanges, idAt, indexAt, memoryOf, rangeMemory, wholeBlock, type EventBlock, type EventRange } from './event-block.ts';
+import { chunkRanges, countOf, forEachEvent, idAt, indexAt, memoryOf, rangeMemory, wholeBlock, type EventBlock, type EventRange } from '../model/event-block.ts';
+import { spoolBatchOfRanges } from './spool-batch.ts';
 import { EventQueue } from './event-queue.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { Replayer } from './replayer.ts';
 import { SlowStart } from './slow-start.ts';
-import { isSpoolFull, type SpoolPort } from './spool-port.ts';
+import { isSpoolFull, type SpoolPort } from '../spool/spool-port.ts';
 
 export type Admission =
   | { ok: true }

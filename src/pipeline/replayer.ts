@@ -10,10 +10,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { AckWaiters } from './ack-waiters.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import { blockOfEvents, idAt, indexAt, rangeMemory, wholeBlock } from './event-block.ts';
+import { blockOfEvents, idAt, indexAt, rangeMemory, wholeBlock } from '../model/event-block.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { SlowStart } from './slow-start.ts';
-import type { SpoolPort, SpoolReadBatch } from './spool-port.ts';
+import type { SpoolPort, SpoolReadBatch } from '../spool/spool-port.ts';
 
 export interface ReplayerDeps {
   spool: SpoolPort;

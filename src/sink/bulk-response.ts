@@ -1,5 +1,5 @@
 // Reads a bulk response item by item and says what each item needs next. Pure.
-import type { ItemError } from '../pipeline/event.ts';
+import type { ItemError } from '../model/item-outcome.ts';
 
 export type ItemVerdict =
   | { kind: 'created'; status: number }

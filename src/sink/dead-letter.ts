@@ -1,8 +1,8 @@
 // Wraps an event Elasticsearch refused for good into a dead-letter document: the original
 // event (as text, so it cannot conflict again), where it was going, why it failed, attempts
 // and times. It is written with `create` and the original `_id`, so it is never doubled.
-import { blockOfEvents, type BlockOptions, type EventBlock, type EventInput } from '../pipeline/event-block.ts';
-import type { ItemError } from '../pipeline/event.ts';
+import { blockOfEvents, type BlockOptions, type EventBlock, type EventInput } from '../model/event-block.ts';
+import type { ItemError } from '../model/item-outcome.ts';
 
 /** The dead letter of one event, as a block of one event of kind 'dead-letter'. */
 export function deadLetterBlock(event: EventInput & { attempts: number }, status: number, error: ItemError, deadLetterIndex: string, now: number, options: BlockOptions): EventBlock {

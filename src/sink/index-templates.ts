@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { EsHttp } from './es-http.ts';
 import type { GatewayConfig } from '../config/config.ts';
-import { indexPatternGlob } from '../ingest/routing.ts';
+import { indexPatternGlob } from '../model/index-pattern.ts';
 import { DEAD_LETTER_MAPPINGS } from './dead-letter.ts';
 import { BulkRequestError, type BulkSink } from './bulk-sink.ts';
 

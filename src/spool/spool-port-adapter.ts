@@ -2,7 +2,7 @@
 // pipeline's SpoolPort; logs what recovery found.
 import type { FastifyBaseLogger } from 'fastify';
 import type { SpoolConfig } from '../config/config.ts';
-import type { SpoolPort } from '../pipeline/spool-port.ts';
+import type { SpoolPort } from './spool-port.ts';
 import type { RecoveryReport } from './recovery.ts';
 import { Spool, SpoolClosedError, type SpoolPosition } from './spool.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { actionLine, buildBulkBody, encodeBulkLines } from '../../src/sink/bulk-body.ts';
-import { idAt, indexAt, newBlock, sourceAt } from '../../src/pipeline/event-block.ts';
+import { actionLine, encodeBulkLines } from '../../src/model/bulk-lines.ts';
+import { buildBulkBody } from '../../src/sink/bulk-body.ts';
+import { idAt, indexAt, newBlock, sourceAt } from '../../src/model/event-block.ts';
 import { classifyItem, parseBulkResponse } from '../../src/sink/bulk-response.ts';
 import { backoffDelay } from '../../src/sink/retry-policy.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { blockOfEvents, chunkRanges, countOf, eventAt, gatherEvents, idAt, rangeMemory, spoolBatchOfRanges, EVENT_OVERHEAD_BYTES, type EventBlock, type EventRange } from '../../src/pipeline/event-block.ts';
-import type { ItemOutcome } from '../../src/pipeline/event.ts';
+import { blockOfEvents, chunkRanges, countOf, eventAt, gatherEvents, idAt, rangeMemory, EVENT_OVERHEAD_BYTES, type EventBlock, type EventRange } from '../../src/model/event-block.ts';
+import { spoolBatchOfRanges } from '../../src/pipeline/spool-batch.ts';
+import type { ItemOutcome } from '../../src/model/item-outcome.ts';
 import { decodeSpoolEvent, encodedSpoolEventBytes, encodeSpoolEventInto } from '../../src/spool/spool-event.ts';
 
 const CREATED: ItemOutcome = { result: 'created', status: 201 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockOfEvents, idAt, rangeBytes, type EventBlock, type EventRange } from '../../src/pipeline/event-block.ts';
+import { blockOfEvents, idAt, rangeBytes, type EventBlock, type EventRange } from '../../src/model/event-block.ts';
 import { EventQueue } from '../../src/pipeline/event-queue.ts';
 
 const block = (first: number, n: number, size = 10): EventBlock => blockOfEvents(Array.from({ length: n }, (_, k) => (

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { frameBody } from '../../src/ingest/frame-request.ts';
 import { transferListOf } from '../../src/ingest/framed-transfer.ts';
 import { createStreamRegistry } from '../../src/ingest/stream-context.ts';
-import { idAt, indexAt, newBlock, sourceAt } from '../../src/pipeline/event-block.ts';
+import { idAt, indexAt, newBlock, sourceAt } from '../../src/model/event-block.ts';
 
 const limits = { maxDecompressedBytes: 1 << 20, maxLineBytes: 4096, maxEventsPerRequest: 1000, maxReportedErrors: 2 };
 const registry = createStreamRegistry(loadConfig({ GATEWAY_INDEX_PATTERN: 'ev-{stream}-{yyyy.MM.dd}' }), () => Date.UTC(2026, 10, 21, 12));

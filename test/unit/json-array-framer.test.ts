@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { BodyError } from '../../src/ingest/body-decoder.ts';
 import { frameJsonBytes } from '../../src/ingest/frame-request.ts';
 import { createStreamRegistry } from '../../src/ingest/stream-context.ts';
-import { newBlock, sourceAt } from '../../src/pipeline/event-block.ts';
+import { newBlock, sourceAt } from '../../src/model/event-block.ts';
 
 function values(text: string, max = 1 << 20): [string, boolean][] {
   const body = Buffer.from(text);

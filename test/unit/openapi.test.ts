@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { generateOpenApi } from '../../src/http/openapi.ts';
+import { generateOpenApi } from '../../src/openapi-document.ts';
 
 describe('openapi/openapi.json', () => {
   it('matches the routes (regenerate with npm run openapi)', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkIndexPattern, compileRouter, indexPatternGlob } from '../../src/ingest/routing.ts';
+import { checkIndexPattern, indexPatternGlob } from '../../src/model/index-pattern.ts';
+import { compileRouter } from '../../src/ingest/routing.ts';
 
 const t = Date.parse('2026-03-07T22:15:00Z');
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerFailedError, WorkerPool } from '../../src/pipeline/worker-pool.ts';
+import { WorkerFailedError, WorkerPool } from '../../src/ingest/worker-pool.ts';
 
 type Task = { bytes?: Uint8Array; fail?: string; exit?: boolean };
 const pools: WorkerPool<Task, { sum: number }>[] = [];

@@ -1,12 +1,11 @@
 // Accepted events as the pipeline holds them: in blocks — one per framed request part, replayed
 // spool batch, set of retries or dead letter — whose events are columns of bulk lines (see
-// sink/bulk-body.ts), not an object, an id string and a Buffer view each. What the garbage
+// model/bulk-lines.ts), not an object, an id string and a Buffer view each. What the garbage
 // collector has to trace and copy per queued event was most of the main thread's GC time; a
 // block is a handful of objects for a thousand events. Per-event objects are made only on the
 // rare paths (ack=indexed answers, retries, dead letters, the spool).
-import { encodeBulkLines, type BulkEvent, type BulkLines, type BulkRange } from '../sink/bulk-body.ts';
-import type { ItemOutcome } from './event.ts';
-import type { SpoolAppendBatch } from './spool-port.ts';
+import { encodeBulkLines, type BulkEvent, type BulkLines, type BulkRange } from './bulk-lines.ts';
+import type { ItemOutcome } from './item-outcome.ts';
 
 export type EventKind = 'event' | 'dead-letter';
 
@@ -137,30 +136,6 @@ export function memoryOf(ranges: readonly EventRange[]): number {
   let bytes = 0;
   for (const r of ranges) bytes += rangeMemory(r);
   return bytes;
-}
-
-/** The ranges' events as the spool appends them: by position, no object per event. */
-export function spoolBatchOfRanges(ranges: readonly EventRange[]): SpoolAppendBatch {
-  const n = countOf(ranges);
-  const blocks = new Array<EventBlock>(n);
-  const at = new Uint32Array(n);
-  let k = 0;
-  for (const r of ranges) {
-    for (let i = r.from; i < r.to; i++, k++) {
-      blocks[k] = r.lines;
-      at[k] = i;
-    }
-  }
-  const block = (k: number) => blocks[k] as EventBlock;
-  return {
-    length: n,
-    id: (k) => idAt(block(k), at[k] as number),
-    index: (k) => indexAt(block(k), at[k] as number),
-    stream: (k) => metaAt(block(k), at[k] as number).stream,
-    acceptedAt: (k) => metaAt(block(k), at[k] as number).acceptedAt,
-    kind: (k) => metaAt(block(k), at[k] as number).kind,
-    source: (k) => sourceAt(block(k), at[k] as number),
-  };
 }
 
 /** The ranges in groups of at most maxEvents events (split at range boundaries; a larger range is a group of its own). */

@@ -1,5 +1,6 @@
-// What the pipeline needs of the disk spool (src/spool/ implements it; app.ts wires them).
-import type { SpoolEvent, SpoolEventBatch } from '../spool/spool-event.ts';
+// The spool as the pipeline reads and writes it: the port this folder offers (spool-port-adapter.ts
+// opens the disk spool behind it; app.ts hands it to the pipeline).
+import type { SpoolEvent, SpoolEventBatch } from './spool-event.ts';
 
 /** An event as the spool stores it (src/spool defines the encoding). */
 export type SpooledEvent = SpoolEvent;

@@ -3,9 +3,9 @@
 // gateway: the document is the checked-in file, and the plugin with its YAML library cost the
 // gateway's idle memory for nothing.
 import swagger from '@fastify/swagger';
-import { buildApp } from '../app.ts';
-import { loadConfig } from '../config/config.ts';
-import { ingestRequestBody } from './ingest-schemas.ts';
+import { buildApp } from './app.ts';
+import { loadConfig } from './config/config.ts';
+import { ingestRequestBody } from './http/ingest-schemas.ts';
 
 export const API_VERSION = '1.0.0';
 

@@ -1,0 +1,19 @@
+// Index patterns such as "events-{stream}-{yyyy.MM.dd}": the grammar that configuration checks,
+// routing fills in and index templates match. Pure.
+
+const INVALID_INDEX_CHARS = /[\\/*?"<>|\s,#:A-Z]/;
+const DATE_TOKEN = /^[yMdH._-]+$/;
+
+/** Checks a pattern; returns a problem or undefined. */
+export function checkIndexPattern(pattern: string): string | undefined {
+  const literal = pattern.replace(/\{[^}]*\}/g, (token) => (token === '{stream}' || DATE_TOKEN.test(token.slice(1, -1)) ? 'x' : '\u0000'));
+  if (literal.includes('\u0000')) return `index pattern "${pattern}" has an unknown {token}`;
+  if (INVALID_INDEX_CHARS.test(literal)) return `index pattern "${pattern}" would make an invalid index name (lowercase, no spaces or \\/*?"<>|,#:)`;
+  if (/^[-_+.]/.test(literal)) return `index pattern "${pattern}" must not start with -, _, + or .`;
+  return undefined;
+}
+
+/** The index pattern with every date token replaced by `*`, for index templates. */
+export function indexPatternGlob(pattern: string, stream: string): string {
+  return pattern.replace(/\{([^}]*)\}/g, (_m, token: string) => (token === 'stream' ? stream : '*'));
+}
