@@ -2,11 +2,11 @@
 // metadata fields, validates it against its stream's schema, gives it an `_id` and an
 // `@timestamp`, and picks its index. The raw bytes are kept whenever the event is unchanged.
 // An event that comes as bytes is first tried the fast way, scanned without being parsed
-// (json-object-scanner.ts, scanned-schema.ts); whatever that way is not sure of — every invalid
+// (json-object-scanner.ts, scan-plan-check.ts); whatever that way is not sure of — every invalid
 // event among them — goes through JSON.parse and the stream's Ajv validator, as all did before.
 import { isUtf8 } from 'node:buffer';
 import { ARRAY, columns, ESCAPED, KEY_ESCAPED, NUMBER, OBJECT, scanNested, scanned, scanObject, STRING, tables, type MemberTable } from './json-object-scanner.ts';
-import { checkScanned, memberAt, numberAt, sameBytes, stringAt } from './scanned-schema.ts';
+import { checkScanned, memberAt, numberAt, sameBytes, stringAt } from './scan-plan-check.ts';
 import type { StreamContext } from './stream-context.ts';
 
 export interface EnvelopedEvent {

@@ -7,7 +7,8 @@ import { compileRouter, type IndexRouter } from './routing.ts';
 import { createIdGenerator, type IdGenerator } from './ids.ts';
 import { STREAM_NAME } from '../config/streams.ts';
 import { useFastStringLength } from './string-length-keywords.ts';
-import { compileScanPlan, type Formats, type ScanPlan } from './scanned-schema.ts';
+import { compileScanPlan, type Formats } from './scan-plan-compiler.ts';
+import type { ScanPlan } from './scan-plan-check.ts';
 
 export interface StreamContext {
   stream: string;

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { envelopeParsed, envelopeScanned, type EnvelopeResult } from '../../src/ingest/envelope.ts';
 import { columns, scanned, scanObject } from '../../src/ingest/json-object-scanner.ts';
-import { compileScanPlan, numberAt } from '../../src/ingest/scanned-schema.ts';
+import { numberAt } from '../../src/ingest/scan-plan-check.ts';
+import { compileScanPlan } from '../../src/ingest/scan-plan-compiler.ts';
 import { createStreamRegistry } from '../../src/ingest/stream-context.ts';
 import { seededRandom as seeded } from '../../bench/lib/events.ts';
 
