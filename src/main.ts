@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/config.ts';
 import { buildApp } from './app.ts';
+import { SpoolLockedError } from './spool/spool-lock.ts';
 
 function readConfig(): GatewayConfig {
   const file = process.env.GATEWAY_CONFIG_FILE;
@@ -36,7 +37,18 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const app = await buildApp(config);
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    app = await buildApp(config);
+  } catch (err) {
+    // Another process holds the spool (after the lock's bounded wait): an operator's problem, not
+    // a bug, so one line naming the folder and the holder's pid, like a configuration error.
+    if (err instanceof SpoolLockedError) {
+      process.stderr.write(`cannot start: ${err.message}; stop that process or set GATEWAY_SPOOL_DIR to another folder\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -53,7 +65,7 @@ async function main(): Promise<void> {
   await app.ready();
   releaseStartupMemory();
   const address = await app.listen({ host: config.host, port: config.port });
-  app.log.info({ address, elasticsearch: config.elasticsearch.url }, 'es-gateway listening');
+  app.log.info({ address }, 'es-gateway listening');
 }
 
 await main();

@@ -34,7 +34,10 @@ export async function runSpoolReplay(args: string[], out: (text: string) => void
     err(`es-gateway spool replay: ${dir} is not a folder\n`);
     return 2;
   }
+  // The connection's other settings (credentials, TLS) come from the environment as for serve.
+  const esSettings = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('ES_') && k !== 'ES_URL' && k !== 'ES_CLOUD_ID' && v !== undefined)) as Record<string, string>;
   const env: Record<string, string> = {
+    ...esSettings,
     ES_URL: values.es,
     GATEWAY_DURABILITY: 'durable',
     GATEWAY_SPOOL_DIR: dir,

@@ -1,18 +1,32 @@
 // One process at a time per spool folder: `LOCK` holds the owner's pid. A lock whose process
-// is gone (a crash, SIGKILL) is stale and taken over; a live one makes open() fail. Our own
-// pid counts as alive only if this process took the lock (in a container the restarted
-// gateway is often pid 1 again). Advisory, for one host: processes in other pid namespaces
-// sharing the folder are not detected.
+// is gone (a crash, SIGKILL) or a zombie (dead, not yet reaped by its parent) is stale and taken
+// over. A live holder is waited for, up to SPOOL_LOCK_WAIT_MS: a gateway restarted right after
+// `kill -9` finds its predecessor still exiting (the kernel tearing down its memory), and a
+// rolling restart may overlap the old process's last moments; a holder still there after the
+// wait makes open() fail with SpoolLockedError. Our own pid counts as alive only if this process
+// took the lock (in a container the restarted gateway is often pid 1 again), and is not waited
+// for. Advisory, for one host: processes in other pid namespaces sharing the folder are not
+// detected.
+import { readFileSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCK_FILE } from './segment-files.ts';
+
+/** How long opening a spool waits for a live holder of its lock to exit (README, "Circuit breaker, spool and replay"). */
+export const SPOOL_LOCK_WAIT_MS = 5000;
+const POLL_MS = 50;
 
 export class SpoolLockedError extends Error {
   override readonly name = 'SpoolLockedError';
+  readonly dir: string;
   readonly pid: number;
-  constructor(dir: string, pid: number) {
-    super(`spool ${dir} is in use by process ${pid}`);
+  readonly waitedMs: number;
+  constructor(dir: string, pid: number, waitedMs = 0) {
+    super(`spool ${resolve(dir)} is in use by process ${pid}${waitedMs > 0 ? ` (still running after waiting ${waitedMs / 1000} s for it to exit)` : ''}`);
+    this.dir = resolve(dir);
     this.pid = pid;
+    this.waitedMs = waitedMs;
   }
 }
 
@@ -32,10 +46,22 @@ export async function lockHolder(dir: string): Promise<number | undefined> {
   return isAlive(pid) ? pid : undefined;
 }
 
-/** Takes the lock on `dir`; resolves with a function that releases it. */
-export async function acquireSpoolLock(dir: string): Promise<() => Promise<void>> {
+export interface SpoolLockOptions {
+  /** How long to wait for a live holder to go; default SPOOL_LOCK_WAIT_MS. */
+  waitMs?: number;
+}
+
+/**
+ * Takes the lock on `dir`; resolves with a function that releases it. Rejects with
+ * SpoolLockedError (naming the folder and the holder's pid) when another live process still
+ * holds it after `waitMs`, or at once when this process does.
+ */
+export async function acquireSpoolLock(dir: string, options: SpoolLockOptions = {}): Promise<() => Promise<void>> {
+  const waitMs = options.waitMs ?? SPOOL_LOCK_WAIT_MS;
   const path = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const started = performance.now();
+  let takeovers = 0;
+  for (;;) {
     try {
       const fh = await open(path, 'wx');
       await fh.writeFile(`${process.pid}\n`);
@@ -50,17 +76,40 @@ export async function acquireSpoolLock(dir: string): Promise<() => Promise<void>
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = await lockHolder(dir);
-    if (holder !== undefined) throw new SpoolLockedError(dir, holder);
-    await unlink(path).catch(() => undefined); // stale: its process is gone
+    if (holder === undefined) {
+      // Stale: its process is gone. (A few rounds: another process may be taking it over too.)
+      if (++takeovers > 3) throw new Error(`could not take the lock on spool ${dir}`);
+      await unlink(path).catch(() => undefined);
+      continue;
+    }
+    const waited = performance.now() - started;
+    if (holder === process.pid || waited >= waitMs) throw new SpoolLockedError(dir, holder, holder === process.pid ? 0 : waitMs);
+    await sleep(Math.min(POLL_MS, waitMs - waited));
   }
-  throw new Error(`could not take the lock on spool ${dir}`);
 }
 
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
+}
+
+/**
+ * True when `pid` is a zombie ('Z') or dead ('X') on Linux: it has exited (its files are closed,
+ * it writes nothing more) and waits only for its parent to reap it, which a shell or a careless
+ * supervisor may never do. Elsewhere (no /proc) false: the signal test alone decides.
+ */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "<pid> (<comm>) <state> …": comm may hold spaces and parentheses, so the state follows the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }

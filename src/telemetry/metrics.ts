@@ -36,7 +36,9 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'es_gateway_process_' });
+  // prom-client's default metrics are already named process_* and nodejs_*: the prefix is only
+  // ours (es_gateway_process_cpu_seconds_total, es_gateway_nodejs_heap_size_used_bytes, …).
+  collectDefaultMetrics({ register: registry, prefix: 'es_gateway_' });
   const r = [registry];
   let spool = { pendingEvents: () => 0, bytesOnDisk: () => 0 };
   return {
