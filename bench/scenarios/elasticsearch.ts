@@ -38,8 +38,8 @@ export async function elasticsearchPaths(ctx: Context): Promise<void> {
 
   // Warm the node up (JIT, first segments) so neither path pays for it: loads of one run's size,
   // direct, until the node's CPU per document stops falling by more than 10% (at most 6). After a
-  // single 100,000-event load, whichever path ran first cost the node 1.5-1.9x the CPU per document
-  // it cost later in the run, and so ran at ~0.6 of its later rate (bench/README.md).
+  // shorter warm-up, whichever path ran first paid for the rest of it (bench/README.md, "Scenario
+  // 3: the node and the gateway warmed up first").
   const warmup: number[] = [];
   for (let k = 0; k < 6; k++) {
     const index = `bench-${ctx.runTag}-s3-warmup-${k}`;
@@ -64,8 +64,7 @@ export async function elasticsearchPaths(ctx: Context): Promise<void> {
     const events = makeEvents(3, s.s3Events, 0, { idPrefix: prefix });
     await createIndex(es.url, index, indexBody);
     // Each path starts on a quiet node, so the previous one's leftovers (its index deleted,
-    // merges) are not charged to it. (This alone did not remove the first path's penalty: the
-    // warm-up above did.)
+    // merges) are not charged to it.
     let quietMs = await waitQuiet(es.pid);
     try {
       if (path === 'direct') {
@@ -83,7 +82,7 @@ export async function elasticsearchPaths(ctx: Context): Promise<void> {
         // s3GatewayWarmupEvents into an index of its own first, which is then deleted, and the
         // measured run starts once the node is quiet again. A fresh process frames its first
         // requests before V8 has optimised the hot path, and starts its framing worker on the
-        // first large one (bench/README.md, "Scenario 3: the gateway warmed up too").
+        // first large one (bench/README.md, "Scenario 3: the node and the gateway warmed up first").
         const warmIndex = `${index}-warmup`;
         await createIndex(es.url, warmIndex, indexBody);
         const gateway = await startGateway({

@@ -1,8 +1,8 @@
 // How much of a large NDJSON body the main thread frames itself while idle framing workers frame
 // the rest: the share at which all of them finish together, from how fast each has been framing.
 // A request's ack waits for its slowest part, so with equal speeds and one worker that is half
-// the body each — against a fixed quarter, p50 ack latency at a fixed rate fell by about a
-// quarter (bench/README.md, "The main thread's share of framing").
+// the body each, rather than a fixed quarter (bench/README.md, "The main thread's share of
+// framing").
 
 /** Framing speeds in bytes per millisecond, smoothed over recent bodies. */
 export class FramingSpeeds {

@@ -1,7 +1,7 @@
 // Finds the top-level values of a JSON body without parsing it: the elements of an array, or the
 // one value when the body is not an array. Each is then parsed on its own, so memory follows the
-// largest element (held to the event size limit), not the whole body — a 64 MiB array parsed in
-// one go took ~400 MB of heap — and an element's exact bytes can go to Elasticsearch as they
+// largest element (held to the event size limit), not the whole body (bench/README.md, "Events
+// in blocks of bulk lines"), and an element's exact bytes can go to Elasticsearch as they
 // came. Only the structure between elements is checked here (brackets, strings, commas); each
 // element's own syntax is JSON.parse's business. Pure.
 

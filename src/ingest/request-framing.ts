@@ -48,10 +48,8 @@ export interface RequestFraming {
 
 /**
  * Workers to run: the configured count, or for `auto` one per core besides the main thread's
- * (which is busy too: HTTP, batching, bulk requests). Measured on 2 cores (bench scenario 5,
- * Elasticsearch frozen): each worker adds ~25-30 MB to peak RSS (0 workers 223 MB, 1: 253 MB,
- * 2: 263-279 MB, over the 256 MB bound), while 1 and 2 workers moved scenario 2 alike (within
- * noise; both above the main thread alone).
+ * (which is busy too: HTTP, batching, bulk requests). Not more: each worker adds to peak RSS, and
+ * on 2 cores a second one did not clearly beat one (bench/README.md, "Framing worker threads").
  */
 export function framingWorkerCount(setting: number | 'auto'): number {
   return setting === 'auto' ? availableParallelism() - 1 : setting;
@@ -64,8 +62,8 @@ export function framingWorkerCount(setting: number | 'auto'): number {
  * (latency counts), the share at which all finish together (framing-share.ts): at least the
  * weighted share, leaving the workers at least as much, and at most a quarter of the body or
  * MAIN_SHARE_MAX_BYTES (about 20 ms of framing), whichever is more, so a huge body does not hold
- * the event loop long. A piece under MIN_PIECE_BYTES is not worth cutting off. Measured in
- * bench/README.md.
+ * the event loop long. A piece under MIN_PIECE_BYTES is not worth cutting off (bench/README.md,
+ * "The main thread's share of framing").
  */
 const WORKER_WEIGHT = 3;
 const MAIN_THREAD_WEIGHT = 1;

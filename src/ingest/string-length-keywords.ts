@@ -3,8 +3,8 @@
 // points — never more, and at least half — so most strings are decided by `.length` alone:
 // maxLength counts only a string longer than its limit in UTF-16 units, minLength only one
 // between its limit and twice it. Same verdicts and the same errors as Ajv's keywords
-// (test/unit/string-length-keywords.test.ts); 0.12-0.19 µs per event less on the benchmark's
-// events, whose five strings have a maxLength each (framing ~2.0 -> ~1.87 µs per event).
+// (test/unit/string-length-keywords.test.ts); measured in bench/README.md, "Per-event costs
+// around JSON.parse, and bulk bodies without a copy".
 import { _, str, type Ajv, type CodeKeywordDefinition, type KeywordCxt } from 'ajv';
 
 /** Code points in `s` (a surrogate pair counts once): what JSON Schema calls a string's length. */

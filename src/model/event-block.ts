@@ -53,7 +53,8 @@ export interface EventRange extends BulkRange {
 /**
  * What the memory budget counts per event besides its bulk lines: its share of the block's
  * columns (id characters, offsets, attempts: ~50 bytes at 26-character ids) and of the framing
- * that made them. Measured against real RSS in bench scenario 5 (bench/README.md).
+ * that made them. Checked against real RSS under overload (bench/README.md, "Events in blocks of
+ * bulk lines").
  */
 export const EVENT_OVERHEAD_BYTES = 64;
 

@@ -9,8 +9,9 @@
 //   429 / es_rejected_execution_exception) halves the limit (at least 1). A bulk that failed
 //   (unreachable, timeout, 5xx) leaves it alone: outages are the circuit breaker's, which counts
 //   failed bulks in a time window — halving on timeouts left one 30 s bulk in flight at a time
-//   against a frozen node, too few failures for the breaker ever to open (bench scenario 5). Bulks already in flight when it halved carry news of the same
-//   congestion: their rejections do not halve it again.
+//   against a frozen node, too few failures for the breaker ever to open (bench/README.md, "Bulk
+//   responses, metrics, in-flight limit, compression"). Bulks already in flight when it halved
+//   carry news of the same congestion: their rejections do not halve it again.
 // - Additive increase: +1 (up to `max`) after a window of `limit` bulks, all sent after the
 //   last change, that all succeeded without 429s — unless the window's latency per document
 //   grew past twice the baseline. The baseline is the lowest window mean seen, allowed to

@@ -58,9 +58,9 @@ export class Dispatcher {
 
   /**
    * Adds events (their memory already reserved); what is due is sent from the next turn of the
-   * event loop, so the request whose events these are is answered first. Sending a batch (its
-   * body built, ~1 MB written to the socket) took 0.1–0.25 ms, at times several ms, and fell
-   * inside about one ingest request's ack in five at bench scenario 4a's rate.
+   * event loop, so the request whose events these are is answered first: sending a batch (its
+   * body built, ~1 MB written to the socket) is not part of any request's ack (bench/README.md,
+   * "Batches sent after the ack").
    */
   enqueue(ranges: readonly EventRange[]): void {
     const now = this.d.now();
@@ -199,8 +199,9 @@ export class Dispatcher {
     let duplicates = 0;
     let released = 0;
     let releasedEvents = 0;
-    // Items per status, counted here and added to the metric once per status per batch: a
-    // labelled inc() per item cost ~0.11 µs (prom-client hashes the labels each time).
+    // Items per status, counted here and added to the metric once per status per batch, not a
+    // labelled inc() per item: prom-client hashes the labels on every call (bench/README.md,
+    // "Bulk responses, metrics, in-flight limit, compression").
     const perStatus = new Map<number, number>();
     let k = 0;
     for (const r of batch) {

@@ -144,7 +144,8 @@ export class Pipeline {
       // Elasticsearch is up but slower than intake: hold this request (its socket is not read
       // meanwhile, nor other requests' past the intake bound) for a while before spilling to the
       // spool — or, without one, before answering 429 — so a healthy cluster sets the pace,
-      // not a round trip through the disk or the client's back-off.
+      // not a round trip through the disk or the client's back-off (bench/README.md, "Over high
+      // water: wait before spilling or refusing").
       await this.waitBelowHighWater(this.d.spillAfterMs);
       if (this.closing) return { ok: false, status: 503, reason: 'closing', retryAfterSeconds: 5 };
     }

@@ -12,8 +12,8 @@ import { decodeSpoolEvent, SPOOL_EVENT_HEADER_BYTES, spoolEventAcceptedAt, type 
 const MIN_READ_BYTES = 64 * 1024;
 /**
  * Bytes read ahead per event still wanted. Decoded sources are views into the chunk read, so an
- * oversized read (5 MiB for a 200-event batch) stays in memory as long as the batch does: during
- * a slow-start replay that held ~140 MB of external memory for 2.5 MB of events.
+ * oversized read stays in memory as long as the batch does: reads sized by the events wanted keep
+ * a slow-start replay's memory near what it replays (bench/README.md, "Memory under overload").
  */
 const READ_AHEAD_BYTES_PER_EVENT = 1024;
 
