@@ -18,6 +18,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 export const ES_VERSION = '8.19.21';
+/** The newest 9.x Maven Central serves here (9.2.1 did not resolve); CI runs the integration tests on it too. */
+export const ES9_VERSION = '9.2.0';
+
+/** The version a test run asks for: ES_TEST_VERSION (`9` for ES9_VERSION, or a version), else ES_VERSION. */
+export function testVersion(asked = process.env.ES_TEST_VERSION): string {
+  if (asked === undefined || asked === '') return ES_VERSION;
+  return asked === '9' ? ES9_VERSION : asked;
+}
 
 const REPO = path.resolve(import.meta.dirname, '..');
 /** Whether this process is root (Elasticsearch then runs as another user). */

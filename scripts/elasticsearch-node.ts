@@ -31,6 +31,21 @@ export interface StartOptions {
   version?: string;
   /** Leave the node running when this process exits (the CLI's `start`). */
   keepRunning?: boolean;
+  /** Join a cluster instead of running single-node (elasticsearch-cluster.ts). */
+  cluster?: { name: string; seedHosts: string[]; initialMasterNodes: string[] };
+  transportPort?: number;
+  /** Runs after the config folder is made, before the node starts (certificates, file-realm users). */
+  prepare?: (ctx: PrepareContext) => Promise<void>;
+  /** The node's HTTP scheme and its readiness probe (default: plain HTTP, cluster health yellow). */
+  scheme?: 'http' | 'https';
+  probe?: (url: string) => Promise<boolean>;
+}
+
+export interface PrepareContext {
+  home: string;
+  conf: string;
+  /** The environment the node and its CLI tools run with (ES_JAVA_HOME, ES_PATH_CONF). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface ElasticsearchNode {
@@ -60,7 +75,7 @@ async function waitFor(done: () => boolean, timeoutMs: number): Promise<boolean>
 }
 
 /** Free TCP ports on 127.0.0.1 (all held open until every one is picked, so they differ). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers: net.Server[] = [];
   try {
     for (let i = 0; i < count; i++) {
@@ -140,6 +155,19 @@ async function tail(file: string, lines = 60): Promise<string> {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** The default readiness probe: cluster health at least yellow, over plain HTTP. */
+async function yellow(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`, { signal: AbortSignal.timeout(5000) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+/** HTTP and transport ports: the given ones, free ones otherwise. */
+async function portsFor(opts: StartOptions): Promise<[number, number]> {
+  const free = await freePorts(2);
+  return [opts.port ?? free[0] as number, opts.transportPort ?? free[1] as number];
+}
+
 const liveNodes = new Set<() => void>();
 let exitHookInstalled = false;
 
@@ -154,6 +182,15 @@ export async function startElasticsearch(opts: StartOptions = {}): Promise<Elast
   for (const dir of [path.join(dataDir, 'data'), logs, tmp]) await fsp.mkdir(dir, { recursive: true });
   if (!fs.existsSync(conf)) await fsp.cp(path.join(home, 'config'), conf, { recursive: true });
   await fsp.appendFile(logFile, '');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ES_JAVA_HOME: javaHome,
+    ES_PATH_CONF: conf,
+    ES_TMPDIR: tmp,
+    ES_JAVA_OPTS: `-Xms${opts.heapMb ?? 512}m -Xmx${opts.heapMb ?? 512}m`,
+  };
+  delete env.JAVA_HOME; // only produces a warning
+  await opts.prepare?.({ home, conf, env });
   if (AS_ROOT) {
     await ensureUser();
     await run('chown', ['-R', `${ES_USER}:${ES_USER}`, dataDir]);
@@ -162,12 +199,14 @@ export async function startElasticsearch(opts: StartOptions = {}): Promise<Elast
     });
   }
 
-  let port = opts.port;
-  let transportPort: number;
-  if (port === undefined) [port, transportPort] = (await freePorts(2)) as [number, number];
-  else [transportPort] = (await freePorts(1)) as [number];
+  const [port, transportPort] = await portsFor(opts);
+  const discovery: Record<string, string> = opts.cluster === undefined ? { 'discovery.type': 'single-node' } : {
+    'cluster.name': opts.cluster.name,
+    'discovery.seed_hosts': opts.cluster.seedHosts.join(','),
+    'cluster.initial_master_nodes': opts.cluster.initialMasterNodes.join(','),
+  };
   const settings: Record<string, string> = {
-    'discovery.type': 'single-node',
+    ...discovery,
     'network.host': '127.0.0.1',
     'http.port': String(port),
     'transport.port': String(transportPort),
@@ -180,15 +219,8 @@ export async function startElasticsearch(opts: StartOptions = {}): Promise<Elast
     ...opts.settings,
   };
   const esArgs = [path.join(home, 'bin', 'elasticsearch'), ...Object.entries(settings).map(([k, v]) => `-E${k}=${v}`)];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ES_JAVA_HOME: javaHome,
-    ES_PATH_CONF: conf,
-    ES_TMPDIR: tmp,
-    ES_JAVA_OPTS: `-Xms${opts.heapMb ?? 512}m -Xmx${opts.heapMb ?? 512}m`,
-  };
-  delete env.JAVA_HOME; // only produces a warning
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.scheme ?? 'http'}://127.0.0.1:${port}`;
+  const probe = opts.probe ?? yellow;
   const timeoutMs = opts.startTimeoutMs ?? 120_000;
 
   let child: ChildProcess | undefined;
@@ -234,13 +266,7 @@ export async function startElasticsearch(opts: StartOptions = {}): Promise<Elast
     const deadline = Date.now() + timeoutMs;
     let ready = false;
     while (!ready && !spawnError && !exited() && Date.now() < deadline) {
-      try {
-        const res = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`, { signal: AbortSignal.timeout(5000) });
-        await res.arrayBuffer();
-        ready = res.ok;
-      } catch {
-        // not listening yet
-      }
+      ready = await probe(url).catch(() => false); // not listening yet
       if (!ready) await sleep(250);
     }
     const pid = ready && proc.pid ? serverPid(proc.pid) : undefined;

@@ -11,7 +11,8 @@ import { createBulkSink, type BulkSink } from './sink/bulk-sink.ts';
 import { guardSink, type BreakerState } from './sink/circuit-breaker.ts';
 import { openSpoolPort } from './spool/spool-port-adapter.ts';
 import type { SpoolPort } from './spool/spool-port.ts';
-import { createEsHttp } from './sink/es-http.ts';
+import { createEsClient } from './sink/es-client.ts';
+import { diagnoseEsError, redactUrl } from './sink/es-diagnosis.ts';
 import { createEsHealth, pingElasticsearch } from './sink/es-health.ts';
 import { gateUntilInstalled, indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
 import { createMetrics, type Metrics } from './telemetry/metrics.ts';
@@ -60,9 +61,18 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
 
   const metrics = createMetrics();
   // Bulk requests in flight plus a few for health checks and templates.
-  const client = createEsHttp(config.elasticsearch, config.pipeline.maxInFlight + 4);
+  const es = config.elasticsearch;
+  const client = createEsClient(es, config.pipeline.maxInFlight + 4, (node, ok) => metrics.esRequests.inc({ node, outcome: ok ? 'ok' : 'failed' }));
+  if (!es.tlsRejectUnauthorized && es.caFingerprint === undefined) app.log.warn('ES_TLS_REJECT_UNAUTHORIZED=false: any certificate is accepted from Elasticsearch; use ES_CA_FILE or ES_CA_FINGERPRINT outside a test cluster');
+  let lastTemplateCause: string | undefined;
   const templates = config.installTemplates
-    ? installTemplatesWithRetry(client, indexTemplates(config), (err) => app.log.warn({ err: err.message }, 'installing index templates failed; retrying'))
+    ? installTemplatesWithRetry(client, indexTemplates(config), (err) => {
+      // One line per cause, not one per retry.
+      const d = diagnoseEsError(err);
+      if (d.cause === lastTemplateCause) return;
+      lastTemplateCause = d.cause;
+      app.log.warn({ cause: d.cause }, `installing index templates failed, retrying: ${d.detail}; ${d.fix}`);
+    })
     : undefined;
   const bulkSink = createBulkSink(client, { compression: config.elasticsearch.compression, onSending: (bytes) => metrics.bulkSentBytes.inc(bytes) });
   const gated: BulkSink = templates === undefined ? bulkSink : gateUntilInstalled(bulkSink, templates, config.elasticsearch.requestTimeoutMs);
@@ -97,7 +107,10 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   metrics.readSpool({ pendingEvents: () => pipeline.spooledEvents, bytesOnDisk: () => spool?.bytesOnDisk ?? 0 });
   const streams = createStreamRegistry(config, now);
   const framing = createRequestFraming(config, metrics, now, (err) => app.log.error({ err: err.message }, 'framing worker failed; requests it held were answered 503, a new worker starts on demand'));
-  const health = createEsHealth(client, now);
+  const health = createEsHealth(client, (status) => {
+    if (status === undefined) app.log.info({ elasticsearch: 'ok' }, 'Elasticsearch answers');
+    else app.log.warn({ elasticsearch: status.cause }, `Elasticsearch not usable (${status.cause}): ${status.detail}; ${status.fix}`);
+  }, now);
   let accepting = true;
   let unflushedAtClose = 0;
 
@@ -134,9 +147,11 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
       if (pipeline.overHighWater) (spool === undefined ? blocking : degraded).push(`queue over high water (${pipeline.heldBytes} bytes held)`);
       if (breaker.state !== 'closed') degraded.push(`circuit breaker ${breaker.state}: Elasticsearch unavailable, ${pipeline.spooledEvents} events spooled`);
       if (templates !== undefined && !templates.done) degraded.push('index templates not installed yet');
-      if (!(await health.reachable())) (spool === undefined ? blocking : degraded).push('Elasticsearch unreachable');
-      if (blocking.length > 0) return { status: 'not_ready', reasons: [...blocking, ...degraded] };
-      return degraded.length > 0 ? { status: 'degraded', reasons: degraded } : { status: 'ready', reasons: [] };
+      const esStatus = await health.status();
+      if (esStatus !== undefined) (spool === undefined ? blocking : degraded).push(`Elasticsearch not usable (${esStatus.cause}): ${esStatus.detail}; ${esStatus.fix}`);
+      const elasticsearch = esStatus?.cause ?? 'ok';
+      if (blocking.length > 0) return { status: 'not_ready', reasons: [...blocking, ...degraded], elasticsearch };
+      return degraded.length > 0 ? { status: 'degraded', reasons: degraded, elasticsearch } : { status: 'ready', reasons: [], elasticsearch };
     },
   });
 
@@ -146,6 +161,8 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   });
   app.addHook('onReady', async () => {
     if (pipeline.spooledEvents > 0) app.log.info({ events: pipeline.spooledEvents }, 'spool holds undelivered events: replaying');
+    app.log.info({ elasticsearch: es.cloudId === undefined ? es.nodes.map(redactUrl) : 'cloud id', connection: es.connectionClass, sniff: es.sniff }, 'Elasticsearch client ready');
+    void health.status();
     pipeline.resume();
   });
   app.addHook('onClose', async () => {

@@ -47,6 +47,10 @@ async function main(): Promise<void> {
       process.stderr.write(`cannot start: ${err.message}; stop that process or set GATEWAY_SPOOL_DIR to another folder\n`);
       process.exit(1);
     }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
     throw err;
   }
   let stopping = false;

@@ -1,14 +1,25 @@
 // One typed, validated configuration built from environment variables and an optional
-// stream file. Pure: the caller passes the environment and the parsed file.
+// stream file. Pure: the caller passes the environment and the parsed file (and a reader for
+// secrets given as files).
+import { readFileSync } from 'node:fs';
 import { SETTINGS, type SettingName, type SettingSpec } from './settings.ts';
 import { parseStreams, type StreamConfig } from './streams.ts';
 import { checkIndexPattern } from '../model/index-pattern.ts';
 
 export interface ElasticsearchConfig {
-  url: string;
+  /** Node URLs (ES_URL); empty when cloudId is set. */
+  nodes: string[];
+  cloudId: string | undefined;
   username: string | undefined;
   password: string | undefined;
   apiKey: string | undefined;
+  bearerToken: string | undefined;
+  /** Path of a PEM CA file, read when the client is made. */
+  caFile: string | undefined;
+  caFingerprint: string | undefined;
+  tlsRejectUnauthorized: boolean;
+  sniff: boolean;
+  connectionClass: 'http' | 'undici';
   requestTimeoutMs: number;
   /** Bulk bodies gzipped on the way to Elasticsearch. */
   compression: 'none' | 'gzip';
@@ -113,16 +124,48 @@ function readSetting(spec: SettingSpec, env: Env, problems: string[]): string | 
     case 'enum':
       if (!spec.values?.includes(raw)) { problems.push(`${spec.env} must be one of ${spec.values?.join(', ')}, got "${raw}"`); return undefined; }
       return raw;
-    case 'url':
-      try { new URL(raw); return raw.replace(/\/+$/, ''); } catch { problems.push(`${spec.env} must be a URL, got "${raw}"`); return undefined; }
     default:
       return raw;
   }
 }
 
-/** Builds the configuration; throws ConfigError listing every problem at once. */
-export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
+/** The node URLs of ES_URL (comma-separated), each checked; trailing slashes dropped. */
+function parseNodes(list: string, problems: string[]): string[] {
+  const nodes = list.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  if (nodes.length === 0) problems.push('ES_URL must name at least one node');
+  return nodes.map((u) => {
+    let url: URL;
+    try { url = new URL(u); } catch { problems.push(`ES_URL: "${u}" is not a URL`); return u; }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`ES_URL: "${url.origin}" must be http:// or https://`);
+    return u.replace(/\/+$/, '');
+  });
+}
+
+/** Secrets that may come from a file (ES_PASSWORD_FILE …): the file's text, without its trailing newline. */
+const SECRET_FILES = ['ES_PASSWORD', 'ES_API_KEY', 'ES_BEARER_TOKEN'] as const;
+
+function withSecretFiles(env: Env, readFile: (path: string) => string, problems: string[]): Env {
+  const out: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_FILES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') { problems.push(`${name} and ${name}_FILE exclude each other`); continue; }
+    try {
+      out[name] = readFile(file).replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push(`${name}_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the configuration; throws ConfigError listing every problem at once. Pure but for
+ * `readFile`, which reads the *_FILE secrets.
+ */
+export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): GatewayConfig {
   const problems: string[] = [];
+  const env = withSecretFiles(given, readFile, problems);
   const v = new Map<SettingName, string | number | boolean | undefined>();
   for (const spec of SETTINGS) v.set(spec.env, readSetting(spec, env, problems));
   const int = (k: SettingName) => v.get(k) as number;
@@ -148,6 +191,14 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
   const workers = str('GATEWAY_WORKERS');
   if (workers !== undefined && workers !== 'auto' && !/^\d{1,3}$/.test(workers)) problems.push(`GATEWAY_WORKERS must be auto or a whole number (0-999), got "${workers}"`);
   if ((opt('ES_USERNAME') === undefined) !== (opt('ES_PASSWORD') === undefined)) problems.push('ES_USERNAME and ES_PASSWORD go together');
+  const credentials = [opt('ES_API_KEY') && 'ES_API_KEY', opt('ES_BEARER_TOKEN') && 'ES_BEARER_TOKEN', opt('ES_USERNAME') && 'ES_USERNAME/ES_PASSWORD'].filter(Boolean);
+  if (credentials.length > 1) problems.push(`set one kind of Elasticsearch credentials, not ${credentials.join(' and ')}`);
+  const cloudId = opt('ES_CLOUD_ID');
+  if (cloudId !== undefined && env.ES_URL !== undefined && env.ES_URL !== '') problems.push('ES_URL and ES_CLOUD_ID exclude each other');
+  const nodes = cloudId === undefined ? parseNodes(str('ES_URL'), problems) : [];
+  const caFingerprint = opt('ES_CA_FINGERPRINT');
+  if (caFingerprint !== undefined && !/^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i.test(caFingerprint)) problems.push('ES_CA_FINGERPRINT must be a SHA-256 fingerprint: 64 hex digits, colons optional');
+  if (caFingerprint !== undefined && nodes.some((u) => u.startsWith('http:'))) problems.push('ES_CA_FINGERPRINT needs https:// nodes in ES_URL');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -155,10 +206,17 @@ export function loadConfig(env: Env, streamFile?: unknown): GatewayConfig {
     port: int('PORT'),
     logLevel: str('LOG_LEVEL'),
     elasticsearch: {
-      url: str('ES_URL'),
+      nodes,
+      cloudId,
       username: opt('ES_USERNAME'),
       password: opt('ES_PASSWORD'),
       apiKey: opt('ES_API_KEY'),
+      bearerToken: opt('ES_BEARER_TOKEN'),
+      caFile: opt('ES_CA_FILE'),
+      caFingerprint,
+      tlsRejectUnauthorized: v.get('ES_TLS_REJECT_UNAUTHORIZED') as boolean,
+      sniff: v.get('ES_SNIFF') as boolean,
+      connectionClass: str('ES_CONNECTION_CLASS') as 'http' | 'undici',
       requestTimeoutMs: int('ES_REQUEST_TIMEOUT_MS'),
       compression: str('ES_COMPRESSION') as 'none' | 'gzip',
     },

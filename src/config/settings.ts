@@ -1,7 +1,7 @@
 // Every environment setting the gateway reads, with its default and its documentation.
 // The README's configuration table is checked against this list by a unit test.
 
-export type SettingType = 'int' | 'string' | 'url' | 'enum' | 'bool';
+export type SettingType = 'int' | 'string' | 'enum' | 'bool';
 
 export interface SettingSpec {
   env: string;
@@ -21,10 +21,20 @@ export const SETTINGS = [
   { env: 'HOST', type: 'string', default: '0.0.0.0', description: 'Address the HTTP server binds to.' },
   { env: 'PORT', type: 'int', default: '8080', min: 0, description: 'HTTP port (0 picks a free one).' },
   { env: 'LOG_LEVEL', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level of the JSON (pino) logger.' },
-  { env: 'ES_URL', type: 'url', default: 'http://127.0.0.1:9200', description: 'Elasticsearch URL.' },
+  { env: 'ES_URL', type: 'string', default: 'http://127.0.0.1:9200', description: 'Elasticsearch node URLs, comma-separated (`https://es1:9200,https://es2:9200`): requests go round-robin, a failing node is set aside and tried again later. Credentials in a URL (`https://user:pass@host`) work but belong in ES_USERNAME / ES_PASSWORD. Not with ES_CLOUD_ID.' },
+  { env: 'ES_CLOUD_ID', type: 'string', default: undefined, description: 'Elastic Cloud deployment id (from the deployment\'s page): the client derives the HTTPS endpoint from it. Replaces ES_URL.' },
   { env: 'ES_USERNAME', type: 'string', default: undefined, description: 'Basic-auth user for Elasticsearch (with ES_PASSWORD).' },
   { env: 'ES_PASSWORD', type: 'string', default: undefined, secret: true, description: 'Basic-auth password for Elasticsearch.' },
-  { env: 'ES_API_KEY', type: 'string', default: undefined, secret: true, description: 'Elasticsearch API key (base64 `id:key`); wins over basic auth.' },
+  { env: 'ES_PASSWORD_FILE', type: 'string', default: undefined, description: 'File holding ES_PASSWORD (a mounted Kubernetes secret); a trailing newline is ignored. Not with ES_PASSWORD.' },
+  { env: 'ES_API_KEY', type: 'string', default: undefined, secret: true, description: 'Elasticsearch API key: the `encoded` value Elasticsearch returns (base64 of `id:key`). One of ES_API_KEY, ES_BEARER_TOKEN, ES_USERNAME/ES_PASSWORD.' },
+  { env: 'ES_API_KEY_FILE', type: 'string', default: undefined, description: 'File holding ES_API_KEY. Not with ES_API_KEY.' },
+  { env: 'ES_BEARER_TOKEN', type: 'string', default: undefined, secret: true, description: 'Bearer token for Elasticsearch (a service account token, or an OAuth2 token the cluster accepts).' },
+  { env: 'ES_BEARER_TOKEN_FILE', type: 'string', default: undefined, description: 'File holding ES_BEARER_TOKEN. Not with ES_BEARER_TOKEN.' },
+  { env: 'ES_CA_FILE', type: 'string', default: undefined, description: 'PEM file of the CA that signed the cluster\'s HTTP certificate (self-managed clusters with their own CA); the system\'s CAs are trusted otherwise.' },
+  { env: 'ES_CA_FINGERPRINT', type: 'string', default: undefined, description: 'SHA-256 fingerprint of the cluster\'s CA certificate (hex, colons optional, as Elasticsearch prints it at first start): the connection is trusted when the CA presented matches it, instead of ES_CA_FILE. HTTPS only.' },
+  { env: 'ES_TLS_REJECT_UNAUTHORIZED', type: 'bool', default: 'true', description: '`false` accepts any certificate from Elasticsearch (a warning is logged at start-up): for a throwaway test cluster only.' },
+  { env: 'ES_SNIFF', type: 'bool', default: 'false', description: '`true`: learn the cluster\'s nodes from `GET /_nodes/_all/http` at start-up, every 5 minutes and after a connection fault, and spread requests over them. Only where the nodes\' published addresses are reachable from the gateway (not behind a load balancer or in Elastic Cloud).' },
+  { env: 'ES_CONNECTION_CLASS', type: 'enum', default: 'http', values: ['http', 'undici'], description: 'The client\'s HTTP implementation: `http` (node:http, chosen by measurement: bench/README.md, "The Elasticsearch client") or `undici`.' },
   { env: 'ES_COMPRESSION', type: 'enum', default: 'none', values: ['none', 'gzip'], description: '`gzip`: bulk request bodies are gzipped (level 1) before they go to Elasticsearch — for a network that is slower than the CPU; costs the gateway CPU per event (see bench/README.md). `none`: sent as they are (loopback, LAN).' },
   { env: 'ES_REQUEST_TIMEOUT_MS', type: 'int', default: '30000', min: 100, description: 'Timeout of one request to Elasticsearch; a timed-out bulk is retried.' },
   { env: 'GATEWAY_CONFIG_FILE', type: 'string', default: undefined, description: 'Optional JSON file with per-stream index patterns, schemas, mappings and settings (see "Streams").' },

@@ -6,6 +6,8 @@ export interface Readiness {
   /** ready; degraded (still accepting, e.g. spooling while Elasticsearch is down); not_ready. */
   status: 'ready' | 'degraded' | 'not_ready';
   reasons: string[];
+  /** Whether Elasticsearch is usable, else why: tls, auth, not_elasticsearch, unreachable, unavailable. */
+  elasticsearch: string;
 }
 
 export interface ReadinessCheck {
@@ -15,7 +17,11 @@ export interface ReadinessCheck {
 const statusSchema = {
   type: 'object',
   required: ['status'],
-  properties: { status: { type: 'string' }, reasons: { type: 'array', items: { type: 'string' } } },
+  properties: {
+    status: { type: 'string' },
+    reasons: { type: 'array', items: { type: 'string' } },
+    elasticsearch: { type: 'string', enum: ['ok', 'tls', 'auth', 'not_elasticsearch', 'unreachable', 'unavailable'], description: 'Whether Elasticsearch is usable, else why (readiness only).' },
+  },
 } as const;
 
 export function registerOpsRoutes(app: FastifyInstance, metrics: Metrics, readiness: ReadinessCheck): void {
@@ -31,7 +37,7 @@ export function registerOpsRoutes(app: FastifyInstance, metrics: Metrics, readin
     },
   }, async (_request, reply) => {
     const r = await readiness.check();
-    if (r.status === 'ready') return { status: 'ready' };
+    if (r.status === 'ready') return { status: 'ready', elasticsearch: r.elasticsearch };
     return reply.code(r.status === 'degraded' ? 200 : 503).send(r);
   });
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { parseBulkResponseText, type ItemVerdict } from './bulk-response.ts';
 import { bulkBodyBytes, type BulkBody } from './bulk-body.ts';
-import type { EsHttp } from './es-http.ts';
+import type { EsClient } from './es-client.ts';
 import { isRetriableRequestError } from './retry-policy.ts';
 
 export class BulkRequestError extends Error {
@@ -37,7 +37,7 @@ export interface BulkSinkOptions {
   onSending?: (bytes: number) => void;
 }
 
-export function createBulkSink(es: EsHttp, { compression, onSending }: BulkSinkOptions = { compression: 'none' }): BulkSink {
+export function createBulkSink(es: EsClient, { compression, onSending }: BulkSinkOptions = { compression: 'none' }): BulkSink {
   return {
     async send(body, docs) {
       let response: string;

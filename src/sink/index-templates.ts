@@ -1,7 +1,7 @@
 // Index templates installed at start-up: one per configured stream (its mappings, settings and
 // an explicit `dynamic`), one for streams without configuration, one for the dead letters.
 import { createHash } from 'node:crypto';
-import type { EsHttp } from './es-http.ts';
+import type { EsClient } from './es-client.ts';
 import type { GatewayConfig } from '../config/config.ts';
 import { indexPatternGlob } from '../model/index-pattern.ts';
 import { DEAD_LETTER_MAPPINGS } from './dead-letter.ts';
@@ -61,7 +61,7 @@ export function indexTemplates(config: GatewayConfig): IndexTemplate[] {
   return out;
 }
 
-export async function installIndexTemplates(es: EsHttp, templates: readonly IndexTemplate[]): Promise<void> {
+export async function installIndexTemplates(es: EsClient, templates: readonly IndexTemplate[]): Promise<void> {
   for (const t of templates) {
     await es.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(t.name)}`, body: JSON.stringify(t.body) });
   }
@@ -71,21 +71,32 @@ export interface TemplateInstaller {
   /** Resolves once every template is installed (retrying while Elasticsearch is unreachable). */
   readonly installed: Promise<void>;
   readonly done: boolean;
+  /** Why the latest attempt failed, until one succeeds. */
+  readonly lastError: Error | undefined;
+  /** Resolves once the first attempt ended, either way. */
+  readonly firstAttempt: Promise<void>;
   stop(): void;
 }
 
 /** Installs the templates now, retrying (250 ms, doubling to 5 s) until it works or stop() is called. */
-export function installTemplatesWithRetry(es: EsHttp, templates: readonly IndexTemplate[], onError: (err: Error) => void): TemplateInstaller {
+export function installTemplatesWithRetry(es: EsClient, templates: readonly IndexTemplate[], onError: (err: Error) => void): TemplateInstaller {
   let retryMs = 250;
   let stopped = false;
   let done = false;
+  let lastError: Error | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let firstAttemptEnded: () => void = () => {};
+  const firstAttempt = new Promise<void>((resolve) => { firstAttemptEnded = resolve; });
   const installed = new Promise<void>((resolve) => {
     const attempt = () => {
       installIndexTemplates(es, templates).then(() => {
         done = true;
+        lastError = undefined;
+        firstAttemptEnded();
         resolve();
       }, (err: Error) => {
+        lastError = err;
+        firstAttemptEnded();
         onError(err);
         if (!stopped) timer = setTimeout(attempt, retryMs);
         retryMs = Math.min(5000, retryMs * 2);
@@ -96,6 +107,8 @@ export function installTemplatesWithRetry(es: EsHttp, templates: readonly IndexT
   return {
     installed,
     get done() { return done; },
+    get lastError() { return lastError; },
+    firstAttempt,
     stop() {
       stopped = true;
       clearTimeout(timer);
@@ -105,15 +118,19 @@ export function installTemplatesWithRetry(es: EsHttp, templates: readonly IndexT
 
 /**
  * A sink that writes nothing before the templates are installed, so no index is created with the
- * wrong mappings. It waits up to `waitMs` for the installer; past that it fails like a bulk
- * request to an unreachable node would (so the circuit breaker sees it).
+ * wrong mappings. While the first attempt is under way it waits up to `waitMs`; once an attempt
+ * has failed (Elasticsearch unreachable, TLS, credentials) it fails at once, like a bulk request
+ * to an unusable node would, so the circuit breaker opens and events go to the spool.
  */
 export function gateUntilInstalled(sink: BulkSink, installer: TemplateInstaller, waitMs: number): BulkSink {
   return {
     async send(body, docs) {
+      if (!installer.done && installer.lastError === undefined) {
+        await Promise.race([installer.firstAttempt, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+      }
       if (!installer.done) {
-        await Promise.race([installer.installed, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
-        if (!installer.done) throw new BulkRequestError('index templates not installed yet: Elasticsearch unreachable', undefined);
+        const e = installer.lastError as (Error & { statusCode?: number }) | undefined;
+        throw new BulkRequestError(`index templates not installed yet: ${e?.message ?? 'no answer from Elasticsearch'}`, e?.statusCode);
       }
       return sink.send(body, docs);
     },

@@ -12,6 +12,7 @@ export interface Metrics {
   batchDocs: Histogram;
   batchBytes: Histogram;
   bulkSentBytes: Counter;
+  esRequests: Counter<'node' | 'outcome'>;
   bulkLatency: Histogram<'outcome'>;
   bulkItems: Counter<'status'>;
   retries: Counter<'kind'>;
@@ -52,6 +53,7 @@ export function createMetrics(): Metrics {
     bulkConcurrencyLimit: new Gauge({ name: 'es_gateway_bulk_concurrency_limit', help: 'Bulk requests allowed in flight now: adapted between 1 and GATEWAY_MAX_IN_FLIGHT (halved on 429s and failed requests, +1 per window of successes).', registers: r }),
     batchDocs: new Histogram({ name: 'es_gateway_batch_docs', help: 'Documents per bulk request.', buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000], registers: r }),
     batchBytes: new Histogram({ name: 'es_gateway_batch_bytes', help: 'Bytes per bulk request.', buckets: [1024, 16384, 65536, 262144, 1048576, 2097152, 5242880, 10485760], registers: r }),
+    esRequests: new Counter({ name: 'es_gateway_es_requests_total', help: 'Requests to Elasticsearch by node (its URL without credentials) and outcome: ok (an answer other than 502/503/504) or failed (no answer, a timeout, TLS, 502/503/504); a failed node is set aside and pinged again later.', labelNames: ['node', 'outcome'], registers: r }),
     bulkSentBytes: new Counter({ name: 'es_gateway_bulk_sent_bytes_total', help: 'Bytes of bulk request bodies as sent to Elasticsearch (after ES_COMPRESSION; es_gateway_batch_bytes counts them before).', registers: r }),
     bulkLatency: new Histogram({ name: 'es_gateway_bulk_duration_seconds', help: 'Bulk request latency, by outcome (ok, error).', labelNames: ['outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r }),
     bulkItems: new Counter({ name: 'es_gateway_bulk_items_total', help: 'Bulk item results, by HTTP status.', labelNames: ['status'], registers: r }),

@@ -51,7 +51,7 @@ async function outageRun(kind: 'SIGKILL' | 'SIGSTOP') {
 
     expect(metricValue(metricsDuring, 'es_gateway_breaker_state'), metricsDuring.split('\n').filter((l) => l.includes('breaker') || l.includes('spool')).join('\n')).toBeGreaterThanOrEqual(1);
     expect(readyDuring.statusCode).toBe(200);
-    expect(readyDuring.json()).toMatchObject({ status: 'degraded', reasons: expect.arrayContaining([expect.stringMatching(/circuit breaker open/)]) });
+    expect(readyDuring.json()).toMatchObject({ status: 'degraded', elasticsearch: 'unreachable', reasons: expect.arrayContaining([expect.stringMatching(/circuit breaker open/)]) });
 
     const drained = await waitUntil(() => gw.app.gateway.pipeline.undeliveredEvents === 0, 90_000, 500);
     expect(drained, `undelivered: ${gw.app.gateway.pipeline.undeliveredEvents}`).toBe(true);
@@ -70,7 +70,7 @@ async function outageRun(kind: 'SIGKILL' | 'SIGSTOP') {
     expect(metricValue(metrics, 'es_gateway_breaker_state')).toBe(0);
     expect(metricValue(metrics, 'es_gateway_spool_pending_events')).toBe(0);
     expect(metricValue(metrics, 'es_gateway_spooled_events_total')).toBeGreaterThan(0);
-    expect((await gw.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    expect((await gw.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', elasticsearch: 'ok' });
   } finally {
     await gw.close();
     await deleteIndices(es, `${prefix}-*`);

@@ -4,6 +4,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Base URL of the Elasticsearch under test, without a trailing slash. */
     esUrl: string;
+    /** Elasticsearch version under test (nodes a test starts itself use it too). */
+    esVersion: string;
   }
 }
 
