@@ -188,9 +188,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
     ES_URL: opts.esUrl,
     // A spool folder of its own (the default, .spool, is relative to the working directory).
     GATEWAY_SPOOL_DIR: path.join(opts.tmpDir, `spool-${port}`),
-    // GATEWAY_* and ES_COMPRESSION settings of the harness's own environment reach every gateway
-    // (for experiments, e.g. GATEWAY_WORKERS=0 or ES_COMPRESSION=gzip); the scenario's own win.
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('GATEWAY_') || k === 'ES_COMPRESSION')),
+    // GATEWAY_*, ES_COMPRESSION and ES_CONNECTION_CLASS settings of the harness's own environment
+    // reach every gateway (for experiments, e.g. GATEWAY_WORKERS=0 or ES_CONNECTION_CLASS=undici);
+    // the scenario's own win.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('GATEWAY_') || k === 'ES_COMPRESSION' || k === 'ES_CONNECTION_CLASS')),
     ...opts.env,
   };
   if (opts.streams !== undefined) {

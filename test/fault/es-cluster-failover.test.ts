@@ -2,9 +2,12 @@
 // node is SIGKILLed mid-load. The client sets it aside and goes on with the other two, so the
 // breaker never opens and every acknowledged event is in the index exactly once; the gateway's
 // metrics show that node's failures, and once it is restarted the client sends to it again.
+// Also: with ES_SNIFF=true and one node named, the client learns the other two from the cluster.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCluster, type ElasticsearchCluster } from '../../scripts/elasticsearch-cluster.ts';
 import { Client } from '@elastic/elasticsearch';
+import { loadConfig } from '../../src/config/config.ts';
+import { createEsClient } from '../../src/sink/es-client.ts';
 import { deleteIndices, startGateway, unique } from '../support/gateway.ts';
 import { allIds, metricValue, startLoad, waitUntil } from '../support/load.ts';
 
@@ -18,6 +21,18 @@ afterAll(async () => {
 });
 
 describe('a three-node cluster', () => {
+  it('is learnt whole from one node with ES_SNIFF=true', async () => {
+    const client = createEsClient(loadConfig({ ES_URL: cluster.urls[0] as string, ES_SNIFF: 'true' }).elasticsearch, 2);
+    try {
+      // Sniffing on start runs in the background: the pool grows from one node to all three.
+      expect(await waitUntil(() => client.client.connectionPool.size === 3, 20_000)).toBe(true);
+      const seen = new Set(client.client.connectionPool.connections.map((c) => c.url.port));
+      expect(seen).toEqual(new Set(cluster.nodes.map((n) => String(n.port))));
+    } finally {
+      await client.close();
+    }
+  });
+
   it('loses a data node mid-load: nothing acknowledged is lost or doubled, the breaker stays closed, the node is used again after its restart', async () => {
     const prefix = unique('failover');
     const streams = { streams: { orders: { index: `${prefix}-{yyyy.MM.dd}`, settings: { number_of_shards: 3, number_of_replicas: 1 } } } };
@@ -38,11 +53,15 @@ describe('a three-node cluster', () => {
       const victimSeries = (outcome: string) => `es_gateway_es_requests_total{node="${victim.url}",outcome="${outcome}"}`;
 
       const load = startLoad(`${gw.url}/v1/events/orders`, { idPrefix: prefix, clients: 3, batch: 200 });
-      // Kill it once the gateway is really indexing through every node.
-      await waitUntil(async () => load.acknowledgedCount >= 5000 && metricValue(await metrics(), victimSeries('ok')) > 0, 60_000);
+      const created = async () => metricValue(await metrics(), 'es_gateway_bulk_items_total{status="201"}');
+      // Kill it once the gateway is really indexing through every node (the index exists, bulk
+      // requests have come back from the victim), then go on until the client has met the dead
+      // node and twice as many events again are indexed.
+      await waitUntil(async () => (await created()) >= 5000 && metricValue(await metrics(), victimSeries('ok')) >= 5, 90_000);
       victim.kill('SIGKILL');
       const atKill = load.acknowledgedCount;
-      await waitUntil(() => load.acknowledgedCount >= atKill + 10_000, 60_000);
+      const createdAtKill = await created();
+      await waitUntil(async () => load.acknowledgedCount >= atKill + 10_000 && (await created()) >= createdAtKill + 10_000 && metricValue(await metrics(), victimSeries('failed')) > 0, 90_000);
       const afterKill = await metrics();
 
       // Back on its data path; the client finds it again by pinging it, and sends to it.
