@@ -6,9 +6,10 @@
 // wait makes open() fail with SpoolLockedError. Our own pid counts as alive only if this process
 // took the lock (in a container the restarted gateway is often pid 1 again), and is not waited
 // for. Advisory, for one host: processes in other pid namespaces sharing the folder are not
-// detected.
+// detected. The lock appears whole: its pid is written to a file of our own and linked into place.
 import { readFileSync } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCK_FILE } from './segment-files.ts';
@@ -62,18 +63,13 @@ export async function acquireSpoolLock(dir: string, options: SpoolLockOptions = 
   const started = performance.now();
   let takeovers = 0;
   for (;;) {
-    try {
-      const fh = await open(path, 'wx');
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
+    if (await createWithPid(path)) {
       const key = resolve(dir);
       heldByThisProcess.add(key);
       return async () => {
         heldByThisProcess.delete(key);
         await unlink(path).catch(() => undefined);
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = await lockHolder(dir);
     if (holder === undefined) {
@@ -85,6 +81,25 @@ export async function acquireSpoolLock(dir: string, options: SpoolLockOptions = 
     const waited = performance.now() - started;
     if (holder === process.pid || waited >= waitMs) throw new SpoolLockedError(dir, holder, holder === process.pid ? 0 : waitMs);
     await sleep(Math.min(POLL_MS, waitMs - waited));
+  }
+}
+
+/**
+ * Creates `path` holding this process's pid, or returns false when it exists. The pid is written
+ * to a file of our own first and linked into place, so no other process ever reads the lock
+ * empty (and takes it for stale) between its creation and its pid.
+ */
+async function createWithPid(path: string): Promise<boolean> {
+  const own = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(own, `${process.pid}\n`);
+  try {
+    await link(own, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(own).catch(() => undefined);
   }
 }
 

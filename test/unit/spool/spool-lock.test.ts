@@ -3,7 +3,7 @@
 // otherwise fails naming the folder and the holder's pid.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireSpoolLock, lockHolder, SpoolLockedError } from '../../../src/spool/spool-lock.ts';
 import { tempDir } from './spool-test-support.ts';
@@ -88,6 +88,27 @@ describe('spool lock', () => {
     const release = await acquireSpoolLock(dir, { waitMs: 5000 });
     expect(performance.now() - started).toBeLessThan(1000);
     await release();
+  });
+
+  it('goes to exactly one of several processes that race for it, the others naming the winner, with nothing left beside it', async () => {
+    const lockModule = new URL('../../../src/spool/spool-lock.ts', import.meta.url).href;
+    const script = `const { acquireSpoolLock } = await import(${JSON.stringify(lockModule)});
+      try { const release = await acquireSpoolLock(process.argv[1], { waitMs: 0 }); console.log('won ' + process.pid); await new Promise((r) => setTimeout(r, 1500)); await release(); }
+      catch (err) { console.log(err.name === 'SpoolLockedError' ? 'locked ' + err.pid : 'error ' + err.message); }`;
+    const racers = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    children.push(...racers);
+    const said = await Promise.all(racers.map(async (r) => {
+      let out = '';
+      r.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
+      await once(r, 'exit');
+      return out.trim();
+    }));
+    const winners = said.filter((l) => l.startsWith('won '));
+    expect(winners, said.join('\n')).toHaveLength(1);
+    const winner = winners[0]?.slice(4);
+    for (const l of said.filter((x) => !x.startsWith('won '))) expect([`locked ${winner}`], said.join('\n')).toContain(l);
+    expect(await readdir(dir)).not.toContain('LOCK');
+    expect((await readdir(dir)).filter((n) => n.startsWith('LOCK'))).toEqual([]);
   });
 
   it('fails at once when this process holds the lock', async () => {
