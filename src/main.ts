@@ -21,9 +21,9 @@ function readConfig(): GatewayConfig {
  * Loading the modules and compiling the validators leaves garbage behind, and V8 grows the young
  * generation to its limit (16 MB semi-spaces) while nearly everything allocated survives. Nothing
  * collects that while the gateway idles: V8's memory reducer only starts after a full GC. One
- * memory-reducing full GC (the kind the memory reducer runs) before listening returns it: idle RSS
- * ~101 -> ~82 MB, ~60 ms once. Under load the young generation grows back as before (the heap
- * limits are unchanged). `gc` exists with --expose-gc (src/runtime-flags.ts); without it, skipped.
+ * memory-reducing full GC (the kind the memory reducer runs) before listening returns it, once
+ * (bench/README.md, "Idle RSS"); under load the young generation grows back as before. `gc`
+ * exists with --expose-gc (src/runtime-flags.ts); without it, skipped.
  */
 function releaseStartupMemory(): void {
   globalThis.gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
