@@ -76,7 +76,7 @@ function targets(m: Measured): Target[] {
     t('#5 peak RSS ≤ 256 MB', m.s5PeakRssMb, (v) => `${v.toFixed(0)} MB`, (v) => v <= 256),
     t('#5 no crash', m.s5Crashed === undefined ? undefined : Number(m.s5Crashed), (v) => (v ? 'crashed' : 'no crash'), (v) => !v),
     t('#5 nothing acknowledged lost', m.s5Lost, (v) => `${v} lost`, (v) => v === 0),
-    t('idle RSS after start ≤ 80 MB', idle.length === 0 ? undefined : Math.max(...idle), (v) => `${v.toFixed(0)} MB (${idle.map((x) => x.toFixed(0)).join(' / ')}: null upstream / Elasticsearch)`, (v) => v <= 80),
+    t('idle RSS after start ≤ 100 MB', idle.length === 0 ? undefined : Math.max(...idle), (v) => `${v.toFixed(0)} MB (${idle.map((x) => x.toFixed(0)).join(' / ')}: null upstream / Elasticsearch)`, (v) => v <= 100),
   ];
 }
 
