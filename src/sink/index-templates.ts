@@ -68,8 +68,6 @@ export async function installIndexTemplates(es: EsClient, templates: readonly In
 }
 
 export interface TemplateInstaller {
-  /** Resolves once every template is installed (retrying while Elasticsearch is unreachable). */
-  readonly installed: Promise<void>;
   readonly done: boolean;
   /** Why the latest attempt failed, until one succeeds. */
   readonly lastError: Error | undefined;
@@ -85,27 +83,17 @@ export function installTemplatesWithRetry(es: EsClient, templates: readonly Inde
   let done = false;
   let lastError: Error | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let firstAttemptEnded: () => void = () => {};
-  const firstAttempt = new Promise<void>((resolve) => { firstAttemptEnded = resolve; });
-  const installed = new Promise<void>((resolve) => {
-    const attempt = () => {
-      installIndexTemplates(es, templates).then(() => {
-        done = true;
-        lastError = undefined;
-        firstAttemptEnded();
-        resolve();
-      }, (err: Error) => {
-        lastError = err;
-        firstAttemptEnded();
-        onError(err);
-        if (!stopped) timer = setTimeout(attempt, retryMs);
-        retryMs = Math.min(5000, retryMs * 2);
-      });
-    };
-    attempt();
+  const attempt = () => installIndexTemplates(es, templates).then(() => {
+    done = true;
+    lastError = undefined;
+  }, (err: Error) => {
+    lastError = err;
+    onError(err);
+    if (!stopped) timer = setTimeout(attempt, retryMs);
+    retryMs = Math.min(5000, retryMs * 2);
   });
+  const firstAttempt = attempt();
   return {
-    installed,
     get done() { return done; },
     get lastError() { return lastError; },
     firstAttempt,
