@@ -19,6 +19,8 @@ import { createMetrics, type Metrics } from './telemetry/metrics.ts';
 import { registerIngestRoutes } from './http/ingest-routes.ts';
 import { eventErrorSchema, itemResultSchema } from './http/ingest-schemas.ts';
 import { registerOpsRoutes } from './http/ops-routes.ts';
+import { registerSearchRoutes } from './http/search-routes.ts';
+import { createSearchService } from './search/search-service.ts';
 import { problemSchema, sendProblem } from './http/problem.ts';
 
 export interface AppDeps {
@@ -60,9 +62,9 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   });
 
   const metrics = createMetrics();
-  // Bulk requests in flight plus a few for health checks and templates.
+  // Bulk requests and searches in flight plus a few for health checks and templates.
   const es = config.elasticsearch;
-  const client = createEsClient(es, config.pipeline.maxInFlight + 4, (node, ok) => metrics.esRequests.inc({ node, outcome: ok ? 'ok' : 'failed' }));
+  const client = createEsClient(es, config.pipeline.maxInFlight + config.search.maxInFlight + 4, (node, ok) => metrics.esRequests.inc({ node, outcome: ok ? 'ok' : 'failed' }));
   if (!es.tlsRejectUnauthorized && es.caFingerprint === undefined) app.log.warn('ES_TLS_REJECT_UNAUTHORIZED=false: any certificate is accepted from Elasticsearch; use ES_CA_FILE or ES_CA_FINGERPRINT outside a test cluster');
   let lastTemplateCause: string | undefined;
   const templates = config.installTemplates
@@ -111,6 +113,16 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     if (status === undefined) app.log.info({ elasticsearch: 'ok' }, 'Elasticsearch answers');
     else app.log.warn({ elasticsearch: status.cause }, `Elasticsearch not usable (${status.cause}): ${status.detail}; ${status.fix}`);
   }, now);
+  const search = createSearchService({
+    config,
+    es: client,
+    metrics,
+    now,
+    onBreakerChange: (state) => {
+      if (state === 'closed') app.log.info({ searchBreaker: state }, 'search circuit breaker closed: searches go to Elasticsearch again');
+      else app.log.warn({ searchBreaker: state }, state === 'open' ? 'search circuit breaker open: answering searches from the cache (stale) or 503' : 'search circuit breaker half-open: the next search probes Elasticsearch');
+    },
+  });
   let accepting = true;
   let unflushedAtClose = 0;
 
@@ -138,6 +150,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`));
 
   registerIngestRoutes(app, { config, streams, framing, pipeline, metrics, intake: new IntakeGate(config.limits.intakeMaxBytes, config.limits.intakeMaxWaitMs), accepting: () => accepting, now });
+  registerSearchRoutes(app, search);
   registerOpsRoutes(app, metrics, {
     async check() {
       // Not ready: cannot take events. Degraded: takes them (into the spool) but cannot deliver now.
@@ -169,6 +182,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     accepting = false;
     unflushedAtClose = await pipeline.close(config.shutdownTimeoutMs);
     breaker.shutdown();
+    search.close();
     await framing.close();
     templates?.stop();
     if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but neither flushed to Elasticsearch nor spooled before shutdown: lost');

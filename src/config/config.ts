@@ -70,6 +70,13 @@ export interface BreakerConfig {
   resetMs: number;
 }
 
+export interface SearchConfig {
+  cacheMaxBytes: number;
+  timeoutMs: number;
+  maxInFlight: number;
+  breaker: BreakerConfig;
+}
+
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -90,6 +97,7 @@ export interface GatewayConfig {
   spillAfterMs: number;
   breaker: BreakerConfig;
   installTemplates: boolean;
+  search: SearchConfig;
   streams: ReadonlyMap<string, StreamConfig>;
 }
 
@@ -268,6 +276,17 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
       resetMs: int('GATEWAY_BREAKER_RESET_MS'),
     },
     installTemplates: v.get('GATEWAY_INSTALL_TEMPLATES') as boolean,
+    search: {
+      cacheMaxBytes: int('GATEWAY_SEARCH_CACHE_MAX_BYTES'),
+      timeoutMs: int('GATEWAY_SEARCH_TIMEOUT_MS'),
+      maxInFlight: int('GATEWAY_SEARCH_MAX_IN_FLIGHT'),
+      breaker: {
+        errorPercent: int('GATEWAY_SEARCH_BREAKER_ERROR_PERCENT'),
+        windowMs: int('GATEWAY_SEARCH_BREAKER_WINDOW_MS'),
+        minRequests: int('GATEWAY_SEARCH_BREAKER_MIN_REQUESTS'),
+        resetMs: int('GATEWAY_SEARCH_BREAKER_RESET_MS'),
+      },
+    },
     streams,
   };
 }

@@ -75,6 +75,13 @@ export const SETTINGS = [
   { env: 'GATEWAY_BREAKER_WINDOW_MS', type: 'int', default: '10000', min: 100, description: 'Rolling window of the breaker\'s error rate.' },
   { env: 'GATEWAY_BREAKER_MIN_REQUESTS', type: 'int', default: '3', min: 1, description: 'Bulk requests in the window before the breaker may open on its error rate; this many failed bulk requests in a row open it whatever the window holds (a request that timed out was sent before the window began).' },
   { env: 'GATEWAY_BREAKER_RESET_MS', type: 'int', default: '5000', min: 100, description: 'How long the breaker stays open before probing Elasticsearch (cluster health) to close again.' },
+  { env: 'GATEWAY_SEARCH_CACHE_MAX_BYTES', type: 'int', default: String(64 * MiB), min: 0, description: 'Memory for cached search answers (each entry counted by its bytes: the answer and its key); the least recently used go first. `0`: no cache (no stale answers during outages either).' },
+  { env: 'GATEWAY_SEARCH_TIMEOUT_MS', type: 'int', default: '10000', min: 100, description: 'Timeout of a search, sent to Elasticsearch as the search `timeout` and used as the request timeout (plus 1 s); a stream\'s `search.timeout` overrides it.' },
+  { env: 'GATEWAY_SEARCH_MAX_IN_FLIGHT', type: 'int', default: '16', min: 1, description: 'Most searches in flight to Elasticsearch at once; a search beyond them gets a stale answer or 503 with `Retry-After` (identical searches share one request and count once).' },
+  { env: 'GATEWAY_SEARCH_BREAKER_ERROR_PERCENT', type: 'int', default: '50', min: 1, description: 'The search circuit breaker (separate from ingest\'s) opens when this share of searches in the window failed (no answer, timeout, 5xx; not 4xx or 429).' },
+  { env: 'GATEWAY_SEARCH_BREAKER_WINDOW_MS', type: 'int', default: '10000', min: 100, description: 'Rolling window of the search breaker\'s error rate.' },
+  { env: 'GATEWAY_SEARCH_BREAKER_MIN_REQUESTS', type: 'int', default: '5', min: 1, description: 'Searches in the window before the search breaker may open.' },
+  { env: 'GATEWAY_SEARCH_BREAKER_RESET_MS', type: 'int', default: '5000', min: 100, description: 'How long the search breaker stays open (stale answers or 503) before one search tries Elasticsearch again.' },
   { env: 'GATEWAY_INSTALL_TEMPLATES', type: 'bool', default: 'true', description: 'Install the index templates of the configured streams (and the default and dead-letter ones) at start-up.' },
 ] as const satisfies readonly SettingSpec[];
 

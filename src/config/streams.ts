@@ -2,7 +2,8 @@
 //
 // { "streams": { "orders": { "index": "orders-{yyyy.MM}", "schema": {...},
 //                            "mappings": { "properties": {...} }, "settings": {...},
-//                            "dynamic": "strict" } } }
+//                            "dynamic": "strict", "search": {...} } } }
+import { parseStreamSearch, type StreamSearchConfig } from './stream-search.ts';
 
 export type DynamicMapping = 'strict' | 'true' | 'false' | 'runtime';
 
@@ -14,6 +15,8 @@ export interface StreamConfig {
   mappings: Record<string, unknown> | undefined;
   settings: Record<string, unknown> | undefined;
   dynamic: DynamicMapping;
+  /** What searches of the stream may do (config/stream-search.ts). */
+  search: StreamSearchConfig;
 }
 
 export const STREAM_NAME = /^[a-z0-9][a-z0-9_-]{0,99}$/;
@@ -31,7 +34,7 @@ export function parseStreams(file: unknown, problems: string[]): Map<string, Str
     const where = `streams.${name}`;
     if (!STREAM_NAME.test(name)) problems.push(`${where}: stream names are lowercase letters, digits, "_" and "-" (at most 100)`);
     if (!isObject(raw)) { problems.push(`${where} must be an object`); continue; }
-    const { index, schema, mappings, settings, dynamic } = raw;
+    const { index, schema, mappings, settings, dynamic, search } = raw;
     if (index !== undefined && (typeof index !== 'string' || index.length === 0)) problems.push(`${where}.index must be a non-empty string`);
     for (const [k, val] of Object.entries({ schema, mappings, settings })) {
       if (val !== undefined && !isObject(val)) problems.push(`${where}.${k} must be an object`);
@@ -45,6 +48,7 @@ export function parseStreams(file: unknown, problems: string[]): Map<string, Str
       mappings: isObject(mappings) ? mappings : undefined,
       settings: isObject(settings) ? settings : undefined,
       dynamic: dyn as DynamicMapping,
+      search: parseStreamSearch(search, `${where}.search`, problems),
     });
   }
   return out;

@@ -31,8 +31,17 @@ export interface Metrics {
   spoolBytes: Gauge;
   spoolRecoveryCorruptRecords: Gauge;
   spoolRecoveryTornBytes: Gauge;
+  searchCache: Counter<'result'>;
+  searchRefusals: Counter<'rule'>;
+  searchFailures: Counter<'reason'>;
+  searchDuration: Histogram<'outcome'>;
+  searchBreakerState: Gauge;
+  searchCacheEntries: Gauge;
+  searchCacheBytes: Gauge;
   /** Where the spool gauges read their values at each scrape. */
   readSpool(source: { pendingEvents: () => number; bytesOnDisk: () => number }): void;
+  /** Where the search cache gauges read theirs. */
+  readSearchCache(source: { entries: number; bytes: number }): void;
 }
 
 export function createMetrics(): Metrics {
@@ -42,8 +51,10 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'es_gateway_' });
   const r = [registry];
   let spool = { pendingEvents: () => 0, bytesOnDisk: () => 0 };
+  let searchCache = { entries: 0, bytes: 0 };
   return {
     readSpool(source) { spool = source; },
+    readSearchCache(source) { searchCache = source; },
     registry,
     eventsAccepted: new Counter({ name: 'es_gateway_events_accepted_total', help: 'Events accepted, by stream.', labelNames: ['stream'], registers: r }),
     eventsRejected: new Counter({ name: 'es_gateway_events_rejected_total', help: 'Events rejected at intake, by stream and reason.', labelNames: ['stream', 'reason'], registers: r }),
@@ -78,6 +89,13 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     }),
+    searchCache: new Counter({ name: 'es_gateway_search_cache_total', help: 'Searches and event reads by cache result: hit (fresh answer from the cache), miss (sent to Elasticsearch), coalesced (shared an identical search in flight), stale (Elasticsearch failed or the search breaker is open: a stale answer served).', labelNames: ['result'], registers: r }),
+    searchRefusals: new Counter({ name: 'es_gateway_search_refusals_total', help: 'Searches refused by a guardrail before Elasticsearch saw them, by rule.', labelNames: ['rule'], registers: r }),
+    searchFailures: new Counter({ name: 'es_gateway_search_failures_total', help: 'Searches Elasticsearch did not answer, by reason (breaker_open, busy, timeout, unreachable, unavailable, overloaded, rejected); each was answered stale or with an error.', labelNames: ['reason'], registers: r }),
+    searchDuration: new Histogram({ name: 'es_gateway_search_duration_seconds', help: 'Latency of searches sent to Elasticsearch (cache misses), by outcome (ok, error).', labelNames: ['outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r }),
+    searchBreakerState: new Gauge({ name: 'es_gateway_search_breaker_state', help: 'Circuit breaker around searches: 0 closed, 1 half-open, 2 open.', registers: r }),
+    searchCacheEntries: new Gauge({ name: 'es_gateway_search_cache_entries', help: 'Answers in the search cache (fresh and stale).', registers: r, collect() { this.set(searchCache.entries); } }),
+    searchCacheBytes: new Gauge({ name: 'es_gateway_search_cache_bytes', help: 'Bytes the search cache holds, as it counts them (answer, key and per-entry overhead); never above GATEWAY_SEARCH_CACHE_MAX_BYTES.', registers: r, collect() { this.set(searchCache.bytes); } }),
     httpRefusals: new Counter({ name: 'es_gateway_requests_refused_total', help: 'Ingest requests refused before acceptance, by status and reason.', labelNames: ['status', 'reason'], registers: r }),
   };
 }
