@@ -16,7 +16,9 @@ const cacheHeaders = {
   Warning: { type: 'string', description: '`110 - "Response is Stale"` on a STALE answer.' },
 } as const;
 
-const timeValue = { description: 'ISO 8601 date-time, epoch milliseconds, or date math: now, now-15m, now-1d/d.', oneOf: [{ type: 'string' }, { type: 'integer' }] } as const;
+// Members that take several types have no `type` here: Ajv's type coercion would turn one into
+// another (["a"] into "a", 123 into "123") before the guard sees it. The guard checks them.
+const timeValue = { description: 'A string (ISO 8601 date-time, epoch milliseconds, or date math: now, now-15m, now-1d/d) or an integer (epoch milliseconds).' } as const;
 
 export const searchAnswerSchema = {
   $id: 'SearchAnswer',
@@ -71,11 +73,11 @@ export const searchPostSchema = {
       to: timeValue,
       size: { type: 'integer', minimum: 0, description: 'Hits per page (default 10, at most the stream\'s maxSize).' },
       offset: { type: 'integer', minimum: 0, description: 'Hits to skip (Elasticsearch\'s `from`); offset + size ≤ 10,000.' },
-      sort: { description: 'Elasticsearch sort entries: "field", {"field": "desc"}, {"field": {"order": "desc"}}, or a list; default @timestamp newest first.', oneOf: [{ type: 'string' }, { type: 'object' }, { type: 'array' }] },
+      sort: { description: 'Elasticsearch sort entries: "field", {"field": "desc"}, {"field": {"order": "desc"}}, or a list of them; default @timestamp newest first.' },
       search_after: { type: 'array', items: {}, description: 'The `next` of the previous page.' },
-      _source: { description: 'true/false, a field pattern, a list, or {includes, excludes}.', oneOf: [{ type: 'boolean' }, { type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'object' }] },
+      _source: { description: 'true, false, a field pattern, a list of them, or {"includes": […], "excludes": […]}.' },
       aggs: { type: 'object', additionalProperties: true, description: 'terms, date_histogram, histogram, range, avg, min, max, sum, value_count, cardinality, percentiles; two levels at most.' },
-      track_total_hits: { oneOf: [{ type: 'boolean' }, { type: 'integer', minimum: 0 }] },
+      track_total_hits: { description: 'true (count every match), false (no total), or a whole number to count up to (default 10,000).' },
     },
     additionalProperties: true,
   },

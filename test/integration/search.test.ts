@@ -283,3 +283,37 @@ describe('cache', () => {
     expect((await search({ query: { term: { 'host.name': 'h0' } }, size: 1 }, {}, STREAM, small)).headers['x-cache']).toBe('MISS');
   });
 });
+
+describe('streams without configured mappings', () => {
+  it('search by the cluster\'s mappings, learn new fields, and never reach another stream\'s indices', async () => {
+    const open = await startGateway({ GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`, GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq` });
+    try {
+      const at = new Date(base).toISOString();
+      for (const [stream, n] of [['app', 3], ['app-eu', 5]] as const) {
+        const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ '@timestamp': at, service: stream, n: i })).join('\n') + '\n';
+        expect((await post(`${open.url}/v1/events/${stream}?ack=indexed`, lines, NDJSON)).status).toBe(200);
+      }
+      await es.indices.refresh({ index: `${prefix}-app*` });
+      // `events-app-*` matches app-eu's indices too; the gateway searches app's own only.
+      const app = await search({ aggs: { s: { terms: { field: 'service.keyword' } } }, size: 10 }, {}, 'app', open);
+      expect(app.status, app.body).toBe(200);
+      expect(app.json().total).toEqual({ value: 3, relation: 'eq' });
+      expect(app.json().aggregations.s.buckets).toEqual([{ key: 'app', doc_count: 3 }]);
+      expect(new Set(app.json().hits.map((h: { _index: string }) => h._index))).toEqual(new Set([`${prefix}-app-${at.slice(0, 10).replaceAll('-', '.')}`]));
+      // Text fields of a dynamic mapping are not sortable; their keyword sub-field is suggested.
+      const textSort = await search({ sort: ['service'] }, {}, 'app', open);
+      expect(textSort.json()).toMatchObject({ rule: 'not-sortable', path: 'sort[0]' });
+      expect(textSort.json().detail).toContain('service.keyword');
+      // A field mapped after the stream's fields were read is learnt on first use.
+      expect((await search({ query: { term: { region: 'eu' } } }, {}, 'app', open)).json().rule).toBe('unknown-field');
+      await new Promise((r) => setTimeout(r, 2100)); // the fields are read again at most every 2 s
+      await post(`${open.url}/v1/events/app?ack=indexed`, JSON.stringify({ '@timestamp': at, service: 'app', region: 'eu' }) + '\n', NDJSON);
+      await es.indices.refresh({ index: `${prefix}-app-*` });
+      const learnt = await search({ query: { term: { 'region.keyword': 'eu' } } }, {}, 'app', open);
+      expect(learnt.status, learnt.body).toBe(200);
+      expect(learnt.json().total).toEqual({ value: 1, relation: 'eq' });
+    } finally {
+      await open.close();
+    }
+  });
+});
