@@ -182,6 +182,16 @@ describe('answers equal Elasticsearch\'s own', () => {
     expect(missing.json()).toMatchObject({ type: 'urn:es-gateway:problem:event-not-found', status: 404 });
   });
 
+  it('nothing from the request becomes an index name: _all, wildcards, lists, date math, dot names are 400', async () => {
+    for (const name of ['_all', 'shop*', 'shop,plain', '%3Cshop-%7Bnow%2Fd%7D%3E', '.security', 'Shop']) {
+      const res = await search({}, {}, name);
+      expect(res.status, name).toBe(400);
+      expect(res.json().type).toBe('urn:es-gateway:problem:invalid-stream-name');
+      const byId = await get(`${gw.url}/v1/events/${name}/s-1`);
+      expect(byId.status, name).toBe(400);
+    }
+  });
+
   it('a stream the configuration does not know is 404 (unknown streams refused)', async () => {
     const res = await search({});
     expect(res.status).toBe(200);
