@@ -20,6 +20,8 @@ import { registerIngestRoutes } from './http/ingest-routes.ts';
 import { eventErrorSchema, itemResultSchema } from './http/ingest-schemas.ts';
 import { registerOpsRoutes } from './http/ops-routes.ts';
 import { registerSearchRoutes } from './http/search-routes.ts';
+import { registerEsCompatRoutes } from './http/es-compat-routes.ts';
+import { createIdGenerator } from './ingest/ids.ts';
 import { createSearchService } from './search/search-service.ts';
 import { problemSchema, sendProblem } from './http/problem.ts';
 
@@ -149,7 +151,9 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`));
 
-  registerIngestRoutes(app, { config, streams, framing, pipeline, metrics, intake: new IntakeGate(config.limits.intakeMaxBytes, config.limits.intakeMaxWaitMs), accepting: () => accepting, now });
+  const intake = new IntakeGate(config.limits.intakeMaxBytes, config.limits.intakeMaxWaitMs);
+  registerIngestRoutes(app, { config, streams, framing, pipeline, metrics, intake, accepting: () => accepting, now });
+  registerEsCompatRoutes(app, { config, pipeline, metrics, intake, es: client, newId: createIdGenerator(now), accepting: () => accepting, now });
   registerSearchRoutes(app, search);
   registerOpsRoutes(app, metrics, {
     async check() {

@@ -70,6 +70,13 @@ export interface BreakerConfig {
   resetMs: number;
 }
 
+export interface EsApiConfig {
+  /** Index patterns the Elasticsearch-compatible API may write (`-pattern` excludes). */
+  indices: string[];
+  pipelines: string[];
+  ack: 'indexed' | 'accepted';
+}
+
 export interface SearchConfig {
   cacheMaxBytes: number;
   timeoutMs: number;
@@ -98,6 +105,7 @@ export interface GatewayConfig {
   breaker: BreakerConfig;
   installTemplates: boolean;
   search: SearchConfig;
+  esApi: EsApiConfig;
   streams: ReadonlyMap<string, StreamConfig>;
 }
 
@@ -179,6 +187,7 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
   const int = (k: SettingName) => v.get(k) as number;
   const str = (k: SettingName) => v.get(k) as string;
   const opt = (k: SettingName) => v.get(k) as string | undefined;
+  const list = (k: SettingName) => (opt(k) ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
 
   const streams = streamFile === undefined ? new Map<string, StreamConfig>() : parseStreams(streamFile, problems);
   const pattern = str('GATEWAY_INDEX_PATTERN');
@@ -276,6 +285,11 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
       resetMs: int('GATEWAY_BREAKER_RESET_MS'),
     },
     installTemplates: v.get('GATEWAY_INSTALL_TEMPLATES') as boolean,
+    esApi: {
+      indices: list('GATEWAY_ES_API_INDICES'),
+      pipelines: list('GATEWAY_ES_API_PIPELINES'),
+      ack: str('GATEWAY_ES_API_ACK') as 'indexed' | 'accepted',
+    },
     search: {
       cacheMaxBytes: int('GATEWAY_SEARCH_CACHE_MAX_BYTES'),
       timeoutMs: int('GATEWAY_SEARCH_TIMEOUT_MS'),

@@ -26,6 +26,12 @@ export interface BulkEvent {
   readonly index: string;
   readonly id: string;
   readonly source: Uint8Array;
+  /**
+   * An Elasticsearch bulk operation as it goes out (from the Elasticsearch-compatible API): its
+   * action line and, unless it is a delete, its source line, each with its newline. Written as it
+   * is instead of a create of `source`.
+   */
+  readonly lines?: Uint8Array;
 }
 
 /** Printable ASCII without `"` and `\`: JSON.stringify only adds the quotes. */
@@ -85,7 +91,7 @@ export function encodeBulkLines(events: readonly BulkEvent[]): BulkLines {
     idParts[i] = e.id;
     idChars += e.id.length;
     idEnds[i] = idChars;
-    size += (prefixList[lastRef] as Buffer).length + bytes + SUFFIX.length + e.source.length + 1;
+    size += e.lines === undefined ? (prefixList[lastRef] as Buffer).length + bytes + SUFFIX.length + e.source.length + 1 : e.lines.length;
   }
   const bulk = Buffer.allocUnsafeSlow(size);
   const lineStarts = new Uint32Array(n + 1);
@@ -94,6 +100,14 @@ export function encodeBulkLines(events: readonly BulkEvent[]): BulkLines {
   for (let i = 0; i < n; i++) {
     const e = events[i] as BulkEvent;
     lineStarts[i] = at;
+    if (e.lines !== undefined) {
+      bulk.set(e.lines, at);
+      // The source follows the action line; a delete has none (its source is empty, at the end).
+      const newline = e.lines.indexOf(0x0a);
+      sourceStarts[i] = at + (newline < 0 || newline === e.lines.length - 1 ? e.lines.length : newline + 1);
+      at += e.lines.length;
+      continue;
+    }
     // TypedArray#set and single bytes: Buffer#copy and Buffer#write check their arguments in JS.
     const prefix = prefixList[prefixRefs[i] as number] as Buffer;
     bulk.set(prefix, at);

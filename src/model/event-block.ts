@@ -7,7 +7,12 @@
 import { encodeBulkLines, type BulkEvent, type BulkLines, type BulkRange } from './bulk-lines.ts';
 import type { ItemOutcome } from './item-outcome.ts';
 
-export type EventKind = 'event' | 'dead-letter';
+/**
+ * `event`: a gateway event, written with `create`. `dead-letter`: an event Elasticsearch refused,
+ * on its way to the dead-letter index. `op`: an Elasticsearch bulk operation (any action) from the
+ * Elasticsearch-compatible API, written with its own action line.
+ */
+export type EventKind = 'event' | 'dead-letter' | 'op';
 
 /** Where events came from and when they were accepted: per block, or per event (see EventBlock.meta). */
 export interface EventMeta {
@@ -75,7 +80,10 @@ export interface EventInput extends BulkEvent, EventMeta {
   readonly source: Buffer;
 }
 
-/** A block of events given one by one (replayed from the spool, dead letters). */
+/**
+ * A block of events given one by one (replayed from the spool, dead letters). An `op`'s source is
+ * its whole bulk lines (as the spool keeps it: see linesAt).
+ */
 export function blockOfEvents(events: readonly EventInput[], options: BlockOptions = {}): EventBlock {
   const metas: EventMeta[] = [];
   let last: EventMeta | undefined;
@@ -83,7 +91,7 @@ export function blockOfEvents(events: readonly EventInput[], options: BlockOptio
     if (last === undefined || last.stream !== e.stream || last.acceptedAt !== e.acceptedAt || last.kind !== e.kind) last = { stream: e.stream, acceptedAt: e.acceptedAt, kind: e.kind };
     metas.push(last);
   }
-  return newBlock(encodeBulkLines(events), metas, options);
+  return newBlock(encodeBulkLines(events.map((e) => (e.kind === 'op' ? { ...e, lines: e.source } : e))), metas, options);
 }
 
 export function wholeBlock(block: EventBlock): EventRange {
@@ -100,6 +108,11 @@ export function indexAt(b: EventBlock, i: number): string {
 
 export function sourceAt(b: EventBlock, i: number): Buffer {
   return b.bulk.subarray(b.sourceStarts[i], (b.lineStarts[i + 1] as number) - 1);
+}
+
+/** Event i's bulk lines: its action line and its source line. */
+export function linesAt(b: EventBlock, i: number): Buffer {
+  return b.bulk.subarray(b.lineStarts[i], b.lineStarts[i + 1]);
 }
 
 export function metaAt(b: EventBlock, i: number): EventMeta {
@@ -125,6 +138,19 @@ export function rangeMemory(r: EventRange): number {
 /** What the memory budget counts for event i. */
 export function eventMemory(b: EventBlock, i: number): number {
   return (b.lineStarts[i + 1] as number) - (b.lineStarts[i] as number) + EVENT_OVERHEAD_BYTES;
+}
+
+/** Whether any event of the ranges is an Elasticsearch operation (kind `op`). */
+export function holdsOps(ranges: readonly EventRange[]): boolean {
+  for (const r of ranges) {
+    const meta = r.lines.meta;
+    if (!Array.isArray(meta)) {
+      if ((meta as EventMeta).kind === 'op') return true;
+      continue;
+    }
+    for (let i = r.from; i < r.to; i++) if ((meta[i] as EventMeta).kind === 'op') return true;
+  }
+  return false;
 }
 
 export function countOf(ranges: readonly EventRange[]): number {

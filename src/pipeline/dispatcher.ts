@@ -13,7 +13,7 @@ import { deadLetterBlock } from '../sink/dead-letter.ts';
 import { backoffDelay } from '../sink/retry-policy.ts';
 import { cutBatch, msUntilBatchDue } from './batcher.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
-import { countOf, eventAt, eventMemory, gatherEvents, rangeMemory, routeOf, wholeBlock, type EventBlock, type EventPick, type EventRange } from '../model/event-block.ts';
+import { countOf, eventAt, holdsOps, eventMemory, gatherEvents, rangeMemory, routeOf, wholeBlock, type EventBlock, type EventPick, type EventRange } from '../model/event-block.ts';
 import type { ItemError, ItemOutcome } from '../model/item-outcome.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { MemoryBudget } from './memory-budget.ts';
@@ -170,7 +170,7 @@ export class Dispatcher {
     const end = metrics.bulkLatency.startTimer();
     const ticket = this.limit.begin();
     const sentAt = this.d.now();
-    sink.send(body, docs).then(
+    sink.send(body, docs, holdsOps(batch)).then(
       (verdicts) => {
         end({ outcome: 'ok' });
         this.consecutiveFailures = 0;
@@ -216,7 +216,8 @@ export class Dispatcher {
             if (v.kind === 'duplicate') duplicates++;
             released += eventMemory(b, i);
             releasedEvents++;
-            onDone?.(i, v.kind === 'duplicate' ? DUPLICATE : v.status === 201 ? CREATED : { result: 'created', status: v.status });
+            if (v.kind === 'duplicate') onDone?.(i, v.error === undefined ? DUPLICATE : { result: 'duplicate', status: 409, error: v.error });
+            else onDone?.(i, v.detail !== undefined ? { result: 'created', status: v.status, detail: v.detail } : v.status === 201 ? CREATED : { result: 'created', status: v.status });
             break;
           case 'retry': {
             if (v.status === 429) overloaded = true;

@@ -1,5 +1,5 @@
 // Queued events handed to the spool: the spool's append batch, read by position from the blocks.
-import { countOf, idAt, indexAt, metaAt, sourceAt, type EventBlock, type EventRange } from '../model/event-block.ts';
+import { countOf, idAt, indexAt, linesAt, metaAt, sourceAt, type EventBlock, type EventRange } from '../model/event-block.ts';
 import type { SpoolAppendBatch } from '../spool/spool-port.ts';
 
 /** The ranges' events as the spool appends them: by position, no object per event. */
@@ -22,6 +22,7 @@ export function spoolBatchOfRanges(ranges: readonly EventRange[]): SpoolAppendBa
     stream: (k) => metaAt(block(k), at[k] as number).stream,
     acceptedAt: (k) => metaAt(block(k), at[k] as number).acceptedAt,
     kind: (k) => metaAt(block(k), at[k] as number).kind,
-    source: (k) => sourceAt(block(k), at[k] as number),
+    // An Elasticsearch operation is kept whole: its action line says what to do with the source.
+    source: (k) => (metaAt(block(k), at[k] as number).kind === 'op' ? linesAt : sourceAt)(block(k), at[k] as number),
   };
 }

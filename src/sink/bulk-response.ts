@@ -1,9 +1,9 @@
 // Reads a bulk response item by item and says what each item needs next. Pure.
-import type { ItemError } from '../model/item-outcome.ts';
+import type { ItemError, OpDetail } from '../model/item-outcome.ts';
 
 export type ItemVerdict =
-  | { kind: 'created'; status: number }
-  | { kind: 'duplicate'; status: 409 }
+  | { kind: 'created'; status: number; detail?: OpDetail }
+  | { kind: 'duplicate'; status: 409; error?: ItemError }
   | { kind: 'retry'; status: number; error: ItemError }
   | { kind: 'permanent'; status: number; error: ItemError };
 
@@ -12,10 +12,15 @@ export const RETRIABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 5
 
 interface BulkItemBody {
   status?: number;
+  result?: string;
+  _version?: number;
+  _seq_no?: number;
+  _primary_term?: number;
+  _shards?: Record<string, unknown>;
   error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } } | string;
 }
 
-function itemError(error: BulkItemBody['error'], status: number): ItemError {
+function itemError(error: BulkItemBody['error'], status: number, keep = false): ItemError {
   if (error === undefined) return { type: 'unknown', reason: `status ${status}` };
   if (typeof error === 'string') return { type: 'error', reason: error };
   const cause = error.caused_by;
@@ -23,6 +28,7 @@ function itemError(error: BulkItemBody['error'], status: number): ItemError {
   return {
     type: error.type ?? 'unknown',
     reason: cause?.reason !== undefined ? `${reason}: ${cause.type ?? ''} ${cause.reason}`.trim() : reason,
+    ...(keep ? { es: error as Record<string, unknown> } : {}),
   };
 }
 
@@ -30,12 +36,25 @@ function itemError(error: BulkItemBody['error'], status: number): ItemError {
 const CREATED: ItemVerdict = Object.freeze({ kind: 'created', status: 201 });
 const DUPLICATE: ItemVerdict = Object.freeze({ kind: 'duplicate', status: 409 });
 
-export function classifyItem(item: BulkItemBody | undefined): ItemVerdict {
+function detailOf(item: BulkItemBody): OpDetail {
+  return { result: item.result, version: item._version, seqNo: item._seq_no, primaryTerm: item._primary_term, shards: item._shards };
+}
+
+/**
+ * `detailed`: the request carried operations of the Elasticsearch-compatible API, whose answers
+ * keep what Elasticsearch said (result, version, the error of a 409).
+ */
+export function classifyItem(item: BulkItemBody | undefined, detailed = false): ItemVerdict {
   const status = item?.status ?? 0;
+  if (detailed && item !== undefined) {
+    // A delete of a missing document: 404 and result not_found, not an error.
+    if ((status >= 200 && status < 300) || (status === 404 && item.error === undefined)) return { kind: 'created', status, detail: detailOf(item) };
+    if (status === 409) return { kind: 'duplicate', status, error: itemError(item.error, status, true) };
+  }
   if (status === 201) return CREATED;
   if (status === 409) return DUPLICATE;
   if (status >= 200 && status < 300) return { kind: 'created', status };
-  const error = itemError(item?.error, status);
+  const error = itemError(item?.error, status, detailed);
   if (RETRIABLE_STATUSES.has(status) || status === 0) return { kind: 'retry', status, error };
   return { kind: 'permanent', status, error };
 }
@@ -67,8 +86,8 @@ export function allCreatedCount(json: string): number | undefined {
  * with plain `JSON.parse`: it comes from our own cluster and is only read field by field, never
  * merged into another object, so prototype-poisoning keys ("__proto__") cannot do harm.
  */
-export function parseBulkResponseText(json: string, sent: number): ItemVerdict[] | undefined {
-  const created = allCreatedCount(json);
+export function parseBulkResponseText(json: string, sent: number, detailed = false): ItemVerdict[] | undefined {
+  const created = detailed ? undefined : allCreatedCount(json);
   if (created === sent) return new Array<ItemVerdict>(sent).fill(CREATED);
   if (created !== undefined) return parseBulkResponse({ items: new Array(created).fill(CREATED_ENTRY) }, sent);
   let body: unknown;
@@ -77,20 +96,20 @@ export function parseBulkResponseText(json: string, sent: number): ItemVerdict[]
   } catch {
     return undefined;
   }
-  return parseBulkResponse(body, sent);
+  return parseBulkResponse(body, sent, detailed);
 }
 
 /**
  * Classifies every item of a bulk response (request order). A response with fewer items than
  * were sent marks the missing ones as retriable rather than guessing.
  */
-export function parseBulkResponse(body: unknown, sent: number): ItemVerdict[] {
+export function parseBulkResponse(body: unknown, sent: number, detailed = false): ItemVerdict[] {
   const items = (body as { items?: Record<string, BulkItemBody>[] } | null)?.items ?? [];
   const out: ItemVerdict[] = new Array(sent);
   for (let i = 0; i < sent; i++) {
     const entry = items[i];
     const item = entry === undefined ? undefined : (entry.create ?? entry.index ?? Object.values(entry)[0]);
-    out[i] = item === undefined ? { kind: 'retry', status: 0, error: { type: 'missing_item', reason: 'the bulk response had no result for this item' } } : classifyItem(item);
+    out[i] = item === undefined ? { kind: 'retry', status: 0, error: { type: 'missing_item', reason: 'the bulk response had no result for this item' } } : classifyItem(item, detailed);
   }
   return out;
 }

@@ -40,7 +40,7 @@ export class BreakerOpenError extends Error {
 }
 
 export function guardSink(sink: BulkSink, probe: () => Promise<void>, options: BreakerOptions): GuardedSink {
-  const breaker = new CircuitBreaker((body: BulkBody, docs: number) => sink.send(body, docs), {
+  const breaker = new CircuitBreaker((body: BulkBody, docs: number, detailed: boolean) => sink.send(body, docs, detailed), {
     timeout: false, // the client's request timeout applies
     errorThresholdPercentage: options.errorPercent,
     rollingCountTimeout: options.windowMs,
@@ -83,9 +83,9 @@ export function guardSink(sink: BulkSink, probe: () => Promise<void>, options: B
   return {
     get state() { return state; },
     onStateChange(listener) { listeners.push(listener); },
-    async send(body, docs): Promise<ItemVerdict[]> {
+    async send(body, docs, detailed = false): Promise<ItemVerdict[]> {
       if (state !== 'closed') throw new BreakerOpenError();
-      return breaker.fire(body, docs) as Promise<ItemVerdict[]>;
+      return breaker.fire(body, docs, detailed) as Promise<ItemVerdict[]>;
     },
     shutdown() { breaker.shutdown(); },
   };

@@ -5,13 +5,15 @@
 //
 // All numbers little-endian. The source is copied byte for byte: never parsed, never
 // re-serialised, so what Elasticsearch receives after a replay is what the client sent.
-// flags bit 0: the event is a dead letter (PipelineEvent.kind === 'dead-letter').
+// flags bit 0: the event is a dead letter (kind 'dead-letter'); bit 1: an Elasticsearch bulk
+// operation (kind 'op'), whose source is its whole bulk lines (action line, then its source).
 
 export const SPOOL_EVENT_VERSION = 1;
 /** Bytes before the strings: version, flags, acceptedAt, three string lengths. */
 export const SPOOL_EVENT_HEADER_BYTES = 16;
 const MAX_STRING_BYTES = 0xffff;
 const FLAG_DEAD_LETTER = 1;
+const FLAG_OP = 2;
 const OFFSET_ACCEPTED_AT = 2;
 
 export interface SpoolEvent {
@@ -20,7 +22,7 @@ export interface SpoolEvent {
   readonly stream: string;
   readonly acceptedAt: number;
   readonly source: Buffer;
-  readonly kind: 'event' | 'dead-letter';
+  readonly kind: 'event' | 'dead-letter' | 'op';
 }
 
 /** An event to append; `kind` defaults to 'event'. */
@@ -76,7 +78,8 @@ export function encodeSpoolEventInto(b: SpoolEventBatch, i: number, out: Buffer,
     throw new SpoolEventEncodingError(`event ${id.slice(0, 64)}: id, index and stream must each be at most ${MAX_STRING_BYTES} bytes`);
   }
   out[at] = SPOOL_EVENT_VERSION;
-  out[at + 1] = b.kind(i) === 'dead-letter' ? FLAG_DEAD_LETTER : 0;
+  const kind = b.kind(i);
+  out[at + 1] = kind === 'dead-letter' ? FLAG_DEAD_LETTER : kind === 'op' ? FLAG_OP : 0;
   out.writeDoubleLE(b.acceptedAt(i), at + OFFSET_ACCEPTED_AT);
   out.writeUInt16LE(idLen, at + 10);
   out.writeUInt16LE(indexLen, at + 12);
@@ -131,6 +134,6 @@ export function decodeSpoolEvent(payload: Buffer): SpoolEvent {
     stream,
     acceptedAt: payload.readDoubleLE(OFFSET_ACCEPTED_AT),
     source: payload.subarray(at),
-    kind: (payload[1] as number) & FLAG_DEAD_LETTER ? 'dead-letter' : 'event',
+    kind: (payload[1] as number) & FLAG_DEAD_LETTER ? 'dead-letter' : (payload[1] as number) & FLAG_OP ? 'op' : 'event',
   };
 }

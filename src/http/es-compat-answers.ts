@@ -1,0 +1,65 @@
+// The Elasticsearch-compatible API's answers in Elasticsearch's own shapes: bulk items under
+// their action, single-document answers, and whole-request errors. Pure.
+import type { ItemOutcome } from '../model/item-outcome.ts';
+import type { AcceptedOp, PreparedOp } from '../ingest/es-bulk-ops.ts';
+
+export type BulkItem = Record<string, Record<string, unknown>>;
+
+export interface BulkAnswer {
+  took: number;
+  errors: boolean;
+  items: BulkItem[];
+}
+
+/** One accepted operation's answer; no outcome yet: accepted (202), honestly, not an invented 201. */
+export function itemAnswer(op: AcceptedOp, outcome: ItemOutcome | undefined): Record<string, unknown> {
+  const head = { _index: op.index, _id: op.id };
+  if (outcome === undefined) return { ...head, status: 202, result: 'accepted' };
+  switch (outcome.result) {
+    case 'created': {
+      const d = outcome.detail;
+      const out: Record<string, unknown> = { ...head };
+      if (d?.version !== undefined) out._version = d.version;
+      out.result = d?.result ?? 'created';
+      if (d?.shards !== undefined) out._shards = d.shards;
+      if (d?.seqNo !== undefined) out._seq_no = d.seqNo;
+      if (d?.primaryTerm !== undefined) out._primary_term = d.primaryTerm;
+      out.status = outcome.status;
+      return out;
+    }
+    case 'duplicate':
+      return { ...head, status: 409, error: outcome.error?.es ?? { type: 'version_conflict_engine_exception', reason: `[${op.id}]: version conflict, document already exists` } };
+    case 'dead_lettered':
+    case 'failed':
+      return { ...head, status: outcome.status, error: outcome.error.es ?? { type: outcome.error.type, reason: outcome.error.reason } };
+  }
+}
+
+/** The bulk answer: every operation in request order; `outcomes` holds the accepted ones', in order. */
+export function bulkAnswer(prepared: readonly PreparedOp[], outcomes: readonly (ItemOutcome | undefined)[], tookMs: number): BulkAnswer {
+  let k = 0;
+  let errors = false;
+  const items = prepared.map((p): BulkItem => {
+    const body = p.ok ? itemAnswer(p, outcomes[k++]) : { _index: p.index, _id: p.id, status: p.status, error: p.error };
+    if (body.error !== undefined) errors = true;
+    return { [p.replyAction]: body };
+  });
+  return { took: tookMs, errors, items };
+}
+
+/** Elasticsearch's error body for a whole request. */
+export function esError(status: number, type: string, reason: string, extra: Record<string, unknown> = {}): { error: Record<string, unknown>; status: number } {
+  return { error: { root_cause: [{ type, reason, ...extra }], type, reason, ...extra }, status };
+}
+
+/** A single-document answer (`/{index}/_doc`, `/_create/{id}`): the item itself, or its error as a whole-request error. */
+export function documentAnswer(item: Record<string, unknown>): { status: number; body: unknown } {
+  const status = item.status as number;
+  const error = item.error as Record<string, unknown> | undefined;
+  if (error !== undefined) {
+    const { type, reason, ...extra } = error as { type: string; reason: string };
+    return { status, body: esError(status, type, reason, extra) };
+  }
+  const { status: _status, ...body } = item;
+  return { status, body };
+}

@@ -1,0 +1,231 @@
+// The Elasticsearch-compatible API: the paths, bodies and answers of Elasticsearch's own bulk and
+// document APIs, so clients and shippers switch their URL to the gateway and change nothing
+// else. Every operation goes through the same pipeline as /v1/events (queue, batcher, dispatcher,
+// spool, dead letters) and is answered with its real result.
+import os from 'node:os';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayConfig } from '../config/config.ts';
+import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.ts';
+import { indexPatternMatcher, prepareOps, type AcceptedOp, type PreparedOp } from '../ingest/es-bulk-ops.ts';
+import { parseBulkBody, type BulkDefaults } from '../ingest/es-bulk-request.ts';
+import type { IdGenerator } from '../ingest/ids.ts';
+import { IntakeTimeoutError, type IntakeGate } from '../ingest/intake-gate.ts';
+import { encodeBulkLines } from '../model/bulk-lines.ts';
+import { newBlock } from '../model/event-block.ts';
+import type { ItemOutcome } from '../model/item-outcome.ts';
+import { AckTracker } from '../pipeline/ack-tracker.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
+import type { EsClient } from '../sink/es-client.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { bulkAnswer, documentAnswer, esError, itemAnswer } from './es-compat-answers.ts';
+import { esCompatSchemas } from './es-compat-schemas.ts';
+
+export interface EsCompatDeps {
+  config: GatewayConfig;
+  pipeline: Pipeline;
+  metrics: Metrics;
+  intake: IntakeGate;
+  es: EsClient;
+  newId: IdGenerator;
+  accepting: () => boolean;
+  now: () => number;
+}
+
+/** The metrics' stream label of operations that came through this API. */
+export const ES_API_STREAM = '_es_api';
+/** What the gateway says it is when a client asks (`GET /`): the version of the 8.x API it speaks. */
+const SPOKEN_VERSION = '8.19.0';
+
+interface BulkQuery { routing?: string; pipeline?: string; require_alias?: string; require_data_stream?: string; refresh?: string }
+
+const NEWLINE = Buffer.from('\n');
+
+const boolParam = (v: string | undefined): boolean | undefined => (v === undefined ? undefined : v === '' || v === 'true');
+
+/** Answers serialised here: Elasticsearch's shapes have keys no response schema lists. */
+function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+class Refusal extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  readonly retryAfter: number | undefined;
+  constructor(status: number, body: unknown, retryAfter?: number) {
+    super('refused');
+    this.status = status;
+    this.body = body;
+    this.retryAfter = retryAfter;
+  }
+}
+
+const refusal = (status: number, type: string, reason: string, retryAfter?: number) => new Refusal(status, esError(status, type, reason), retryAfter);
+
+export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps): void {
+  const { config, pipeline, metrics } = deps;
+  const mayWrite = indexPatternMatcher(config.esApi.indices);
+  const pipelines = new Set(config.esApi.pipelines);
+  const access = { mayWrite, pipelineAllowed: (p: string) => pipelines.has(p) };
+  let credentialsLogged = false;
+
+  /** The request body, decoded (gzip, deflate) and within the body limits, read under the intake bound. */
+  async function readBody(request: FastifyRequest): Promise<Buffer> {
+    const encodingProblem = checkEncoding(request.headers['content-encoding']);
+    if (encodingProblem !== undefined) throw refusal(400, 'illegal_argument_exception', encodingProblem.message);
+    const ticket = deps.intake.open();
+    try {
+      const parts: Buffer[] = [];
+      for await (const chunk of ticket.chunks(decodedChunks(request.body as Readable, request.headers['content-encoding'], config.limits))) parts.push(chunk);
+      return Buffer.concat(parts);
+    } catch (err) {
+      if (err instanceof IntakeTimeoutError) throw refusal(429, 'es_rejected_execution_exception', 'the gateway is reading as much as it may at once; retry', 5);
+      if (err instanceof BodyError) throw refusal(err.status, err.status === 413 ? 'content_too_long_exception' : 'parse_exception', err.message);
+      throw err;
+    } finally {
+      ticket.close();
+    }
+  }
+
+  /** Parses and checks a bulk body: the operations, in the order of their answers. */
+  function opsOf(body: Buffer, defaults: BulkDefaults): PreparedOp[] {
+    const parsed = parseBulkBody(body, defaults);
+    if (!parsed.ok) throw new Refusal(parsed.status, parsed.body);
+    return prepareOps(parsed.ops, access, deps.newId);
+  }
+
+  /**
+   * Hands the accepted operations to the pipeline; resolves with their outcomes (in order) once
+   * Elasticsearch answered every one or the ack timeout passed — at once in `accepted` mode.
+   */
+  async function submit(ops: readonly AcceptedOp[]): Promise<(ItemOutcome | undefined)[]> {
+    if (ops.length === 0) return [];
+    if (!deps.accepting()) throw refusal(503, 'node_closed_exception', 'the gateway is shutting down; retry against another instance', 5);
+    const admission = pipeline.admitRequest();
+    if (!admission.ok) throw refusal(admission.status, 'es_rejected_execution_exception', 'the gateway holds as many events as it may; nothing was accepted', admission.retryAfterSeconds);
+    const wait = config.esApi.ack === 'indexed';
+    const acks = wait ? new AckTracker(ops.length) : undefined;
+    const lines = encodeBulkLines(ops.map((op) => ({ index: op.index, id: op.id, source: op.source, lines: op.lines })));
+    const block = newBlock(lines, { stream: ES_API_STREAM, acceptedAt: deps.now(), kind: 'op' }, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(i, outcome) });
+    const submitted = await pipeline.submit([block]);
+    if (!submitted.ok) throw refusal(submitted.status, 'es_rejected_execution_exception', submitted.reason === 'closing' ? 'the gateway began shutting down; nothing was accepted' : 'the gateway cannot take these operations now; nothing was accepted', submitted.retryAfterSeconds);
+    metrics.eventsAccepted.inc({ stream: ES_API_STREAM }, ops.length);
+    if (acks === undefined) return new Array<undefined>(ops.length).fill(undefined);
+    return (await acks.wait(config.ackTimeoutMs)).outcomes;
+  }
+
+  /** `refresh=true|wait_for`: the indices written are refreshed before the answer (both mean: visible to search now). */
+  async function refreshIfAsked(refresh: string | undefined, ops: readonly AcceptedOp[]): Promise<void> {
+    if (refresh === undefined || refresh === 'false' || config.esApi.ack === 'accepted' || ops.length === 0) return;
+    const indices = [...new Set(ops.map((o) => o.index))].map(encodeURIComponent).join(',');
+    await deps.es.request({ method: 'POST', path: `/${indices}/_refresh?ignore_unavailable=true&allow_no_indices=true` }).catch(() => undefined);
+  }
+
+  function fail(reply: FastifyReply, err: unknown): FastifyReply {
+    if (!(err instanceof Refusal)) throw err;
+    if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+    return json(reply, err.status, err.body);
+  }
+
+  function noteCredentials(request: FastifyRequest): void {
+    if (credentialsLogged || request.headers.authorization === undefined) return;
+    credentialsLogged = true;
+    request.log.warn('an Elasticsearch-compatible request carried an Authorization header: accepted and ignored (the gateway has no API keys yet)');
+  }
+
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    // The official clients check it on every answer (their product check).
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('x-elastic-product', 'Elasticsearch');
+      return payload;
+    });
+    scope.addHook('onRequest', async (request) => noteCredentials(request));
+
+    const info = (request: FastifyRequest) => ({
+      name: os.hostname(),
+      cluster_name: 'es-gateway',
+      cluster_uuid: '_na_',
+      version: { number: SPOKEN_VERSION, build_flavor: 'default', lucene_version: '9.12.2', minimum_wire_compatibility_version: '7.17.0', minimum_index_compatibility_version: '7.0.0' },
+      tagline: `es-gateway in front of Elasticsearch (you asked ${request.headers.host ?? 'it'})`,
+    });
+    scope.get('/', { schema: esCompatSchemas.info }, async (request, reply) => json(reply, 200, info(request)));
+    // HEAD / is Fastify's own for this GET route: the same status and headers, no body.
+
+    // A sniffing client asks for the cluster's nodes: it is told of the gateway alone, at the
+    // address it used, so it keeps talking to the gateway.
+    const nodes = async (request: FastifyRequest, reply: FastifyReply) => json(reply, 200, {
+      _nodes: { total: 1, successful: 1, failed: 0 },
+      cluster_name: 'es-gateway',
+      nodes: {
+        'es-gateway': {
+          name: os.hostname(),
+          host: (request.headers.host ?? request.hostname).replace(/:\d+$/, ''),
+          ip: request.socket.localAddress ?? '127.0.0.1',
+          version: SPOKEN_VERSION,
+          roles: ['data', 'ingest', 'master'],
+          http: { bound_address: [`${request.socket.localAddress}:${request.socket.localPort}`], publish_address: request.headers.host ?? `${request.socket.localAddress}:${request.socket.localPort}` },
+        },
+      },
+    });
+    scope.get('/_nodes/http', { schema: esCompatSchemas.nodes }, nodes);
+    scope.get('/_nodes/_all/http', { schema: esCompatSchemas.nodes }, nodes);
+
+    const bulk = async (request: FastifyRequest<{ Params: { index?: string }; Querystring: BulkQuery }>, reply: FastifyReply) => {
+      const started = deps.now();
+      const q = request.query;
+      try {
+        const prepared = opsOf(await readBody(request), {
+          ...(request.params.index === undefined ? {} : { index: request.params.index }),
+          ...(q.routing === undefined ? {} : { routing: q.routing }),
+          ...(q.pipeline === undefined ? {} : { pipeline: q.pipeline }),
+          ...(boolParam(q.require_alias) === undefined ? {} : { requireAlias: boolParam(q.require_alias) }),
+          ...(boolParam(q.require_data_stream) === undefined ? {} : { requireDataStream: boolParam(q.require_data_stream) }),
+        });
+        const accepted = prepared.filter((p): p is AcceptedOp => p.ok);
+        const outcomes = await submit(accepted);
+        await refreshIfAsked(q.refresh, accepted);
+        return json(reply, 200, bulkAnswer(prepared, outcomes, deps.now() - started));
+      } catch (err) {
+        return fail(reply, err);
+      }
+    };
+    for (const url of ['/_bulk', '/:index/_bulk']) {
+      scope.post(url, { schema: esCompatSchemas.bulk }, bulk);
+      scope.put(url, { schema: esCompatSchemas.bulk }, bulk);
+    }
+
+    /** One document: a bulk of one operation, answered as Elasticsearch answers the document APIs. */
+    const single = (action: 'index' | 'create') => async (request: FastifyRequest<{ Params: { index: string; id?: string }; Querystring: BulkQuery & { op_type?: string } }>, reply: FastifyReply) => {
+      const { index, id } = request.params;
+      const q = request.query;
+      const opType = action === 'create' || q.op_type === 'create' ? 'create' : 'index';
+      const meta: Record<string, unknown> = { _index: index, ...(id === undefined ? {} : { _id: id }), ...(q.routing === undefined ? {} : { routing: q.routing }), ...(q.pipeline === undefined ? {} : { pipeline: q.pipeline }) };
+      try {
+        // The document is the body; it is checked and written exactly as a bulk item would be. Raw
+        // line breaks in valid JSON are whitespace (inside strings they are escaped): as spaces the
+        // document is one bulk source line, byte for byte otherwise.
+        const doc = Buffer.from((await readBody(request)).map((b) => (b === 0x0a || b === 0x0d ? 0x20 : b)));
+        if (doc.toString('utf8').trim() === '') throw refusal(400, 'parse_exception', 'request body is required');
+        const [prepared] = opsOf(Buffer.concat([Buffer.from(`${JSON.stringify({ [opType]: meta })}\n`), doc, NEWLINE]), {});
+        if (prepared === undefined) throw refusal(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;');
+        if (!prepared.ok) {
+          const answer = documentAnswer({ status: prepared.status, error: prepared.error });
+          return json(reply, answer.status, answer.body);
+        }
+        const [outcome] = await submit([prepared]);
+        await refreshIfAsked(q.refresh, [prepared]);
+        const answer = documentAnswer(itemAnswer(prepared, outcome));
+        return json(reply, answer.status, answer.body);
+      } catch (err) {
+        return fail(reply, err);
+      }
+    };
+    scope.post('/:index/_doc', { schema: esCompatSchemas.docAutoId }, single('index'));
+    for (const method of ['put', 'post'] as const) {
+      scope[method]('/:index/_doc/:id', { schema: esCompatSchemas.doc }, single('index'));
+      scope[method]('/:index/_create/:id', { schema: esCompatSchemas.create }, single('create'));
+    }
+  });
+}

@@ -1,0 +1,68 @@
+// Elasticsearch bulk operations (kind 'op', from the Elasticsearch-compatible API) in the model:
+// their own action lines in a block, kept whole by the spool, and verdicts that keep what
+// Elasticsearch said of them.
+import { describe, expect, it } from 'vitest';
+import { encodeBulkLines } from '../../src/model/bulk-lines.ts';
+import { blockOfEvents, holdsOps, idAt, linesAt, newBlock, sourceAt, wholeBlock } from '../../src/model/event-block.ts';
+import { spoolBatchOfRanges } from '../../src/pipeline/spool-batch.ts';
+import { decodeSpoolEvent, encodeSpoolEvent } from '../../src/spool/spool-event.ts';
+import { parseBulkResponseText } from '../../src/sink/bulk-response.ts';
+
+const indexOp = Buffer.from('{"index":{"_index":"logs","_id":"a","routing":"r1"}}\n{"n":1}\n');
+const deleteOp = Buffer.from('{"delete":{"_index":"logs","_id":"b"}}\n');
+
+describe('operations in bulk lines', () => {
+  it('are written as they are, between gateway creates, with their sources found', () => {
+    const lines = encodeBulkLines([
+      { index: 'logs', id: 'x', source: Buffer.from('{"m":0}') },
+      { index: 'logs', id: 'a', source: Buffer.from('{"n":1}'), lines: indexOp },
+      { index: 'logs', id: 'b', source: Buffer.alloc(0), lines: deleteOp },
+    ]);
+    expect(lines.bulk.toString()).toBe(`{"create":{"_index":"logs","_id":"x"}}\n{"m":0}\n${indexOp}${deleteOp}`);
+    const block = newBlock(lines, { stream: 'es', acceptedAt: 1, kind: 'op' });
+    expect(sourceAt(block, 1).toString()).toBe('{"n":1}');
+    expect(sourceAt(block, 2).toString()).toBe('');
+    expect(linesAt(block, 2).toString()).toBe(deleteOp.toString());
+    expect([idAt(block, 0), idAt(block, 1), idAt(block, 2)]).toEqual(['x', 'a', 'b']);
+    expect(holdsOps([wholeBlock(block)])).toBe(true);
+    expect(holdsOps([wholeBlock(newBlock(lines, { stream: 'es', acceptedAt: 1, kind: 'event' }))])).toBe(false);
+  });
+
+  it('survive the spool whole: appended as their lines, replayed as the same bytes', () => {
+    const block = blockOfEvents([
+      { index: 'logs', id: 'a', source: indexOp, stream: 'es', acceptedAt: 5, kind: 'op' },
+      { index: 'logs', id: 'b', source: deleteOp, stream: 'es', acceptedAt: 5, kind: 'op' },
+      { index: 'logs', id: 'c', source: Buffer.from('{"k":2}'), stream: 'app', acceptedAt: 5, kind: 'event' },
+    ]);
+    const batch = spoolBatchOfRanges([wholeBlock(block)]);
+    const decoded = [0, 1, 2].map((k) => decodeSpoolEvent(encodeSpoolEvent({ id: batch.id(k), index: batch.index(k), stream: batch.stream(k), acceptedAt: batch.acceptedAt(k), kind: batch.kind(k), source: batch.source(k) })));
+    expect(decoded.map((e) => e.kind)).toEqual(['op', 'op', 'event']);
+    expect(decoded[0]?.source.toString()).toBe(indexOp.toString());
+    const replayed = blockOfEvents(decoded);
+    expect(replayed.bulk.toString()).toBe(block.bulk.toString());
+    expect(replayed.bulk.toString()).toBe(`${indexOp}${deleteOp}{"create":{"_index":"logs","_id":"c"}}\n{"k":2}\n`);
+  });
+});
+
+describe('verdicts of operations', () => {
+  const response = JSON.stringify({ errors: true, items: [
+    { index: { status: 200, result: 'updated', _version: 3, _seq_no: 7, _primary_term: 1 } },
+    { delete: { status: 404, result: 'not_found', _version: 1, _seq_no: 8, _primary_term: 1 } },
+    { create: { status: 409, error: { type: 'version_conflict_engine_exception', reason: '[a]: version conflict, document already exists (current version [3])' } } },
+    { update: { status: 404, error: { type: 'document_missing_exception', reason: '[z]: document missing' } } },
+  ] });
+
+  it('keep result, version and a 409\'s error when the request was detailed', () => {
+    expect(parseBulkResponseText(response, 4, true)).toEqual([
+      { kind: 'created', status: 200, detail: { result: 'updated', version: 3, seqNo: 7, primaryTerm: 1, shards: undefined } },
+      { kind: 'created', status: 404, detail: { result: 'not_found', version: 1, seqNo: 8, primaryTerm: 1, shards: undefined } },
+      { kind: 'duplicate', status: 409, error: { type: 'version_conflict_engine_exception', reason: '[a]: version conflict, document already exists (current version [3])', es: { type: 'version_conflict_engine_exception', reason: '[a]: version conflict, document already exists (current version [3])' } } },
+      { kind: 'permanent', status: 404, error: { type: 'document_missing_exception', reason: '[z]: document missing', es: { type: 'document_missing_exception', reason: '[z]: document missing' } } },
+    ]);
+  });
+
+  it('are what they always were for the gateway\'s own creates', () => {
+    expect(parseBulkResponseText(response, 4)?.map((v) => v.kind)).toEqual(['created', 'permanent', 'duplicate', 'permanent']);
+    expect(parseBulkResponseText(response, 4)?.[2]).toEqual({ kind: 'duplicate', status: 409 });
+  });
+});
