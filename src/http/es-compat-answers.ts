@@ -18,7 +18,7 @@ export function itemAnswer(op: AcceptedOp, outcome: ItemOutcome | undefined): Re
   switch (outcome.result) {
     case 'created': {
       const d = outcome.detail;
-      const out: Record<string, unknown> = { ...head };
+      const out: Record<string, unknown> = { _index: d?.index ?? op.index, _id: op.id };
       if (d?.version !== undefined) out._version = d.version;
       out.result = d?.result ?? 'created';
       if (d?.shards !== undefined) out._shards = d.shards;

@@ -18,6 +18,8 @@ export interface OpDetail {
   seqNo?: number;
   primaryTerm?: number;
   shards?: Record<string, unknown>;
+  /** The index written, where Elasticsearch named another than the one asked (a data stream's backing index). */
+  index?: string;
 }
 
 /**

@@ -17,6 +17,7 @@ interface BulkItemBody {
   _seq_no?: number;
   _primary_term?: number;
   _shards?: Record<string, unknown>;
+  _index?: string;
   error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } } | string;
 }
 
@@ -37,7 +38,7 @@ const CREATED: ItemVerdict = Object.freeze({ kind: 'created', status: 201 });
 const DUPLICATE: ItemVerdict = Object.freeze({ kind: 'duplicate', status: 409 });
 
 function detailOf(item: BulkItemBody): OpDetail {
-  return { result: item.result, version: item._version, seqNo: item._seq_no, primaryTerm: item._primary_term, shards: item._shards };
+  return { result: item.result, version: item._version, seqNo: item._seq_no, primaryTerm: item._primary_term, shards: item._shards, index: item._index };
 }
 
 /**

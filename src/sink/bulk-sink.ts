@@ -30,7 +30,7 @@ export interface BulkSink {
 }
 
 const BULK_PATH = '/_bulk?filter_path=errors,items.*.status,items.*.error';
-const DETAILED_BULK_PATH = '/_bulk?filter_path=errors,items.*.status,items.*.error,items.*.result,items.*._version,items.*._seq_no,items.*._primary_term,items.*._shards';
+const DETAILED_BULK_PATH = '/_bulk?filter_path=errors,items.*.status,items.*.error,items.*.result,items.*._version,items.*._seq_no,items.*._primary_term,items.*._shards,items.*._index';
 const NDJSON = 'application/x-ndjson';
 const gzipAsync = promisify(gzip);
 const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };

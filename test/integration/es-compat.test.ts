@@ -133,3 +133,38 @@ describe('shippers\' shapes', () => {
     expect(await es.indices.exists({ index: `${prefix}-secret-1` })).toBe(false);
   });
 });
+
+describe('data streams and pipelines', () => {
+  it('create into a data stream (as shippers do for logs-*-*), and an index without _id is written as a create', async () => {
+    const name = `${prefix}-ds-logs`;
+    await es.indices.putIndexTemplate({ name: `${prefix}-ds`, index_patterns: [`${prefix}-ds-*`], data_stream: {}, priority: 500, template: { mappings: { properties: { '@timestamp': { type: 'date' } } } } });
+    try {
+      const body = `{"create":{}}\n{"@timestamp":"2026-12-02T00:00:00Z","m":1}\n{"index":{}}\n{"@timestamp":"2026-12-02T00:00:01Z","m":2}\n`;
+      const res = await post(`${gw.url}/${name}/_bulk?refresh=true`, body, NDJSON);
+      expect(res.status, res.body).toBe(200);
+      expect(res.json().errors).toBe(false);
+      expect(res.json().items.map((i: Record<string, { status: number; _index: string }>) => Object.values(i)[0]?._index)).toEqual([expect.stringMatching(/^\.ds-/), expect.stringMatching(/^\.ds-/)]);
+      expect((await es.count({ index: name })).count).toBe(2);
+    } finally {
+      // The test node has no data-stream admin API (GET/DELETE /_data_stream): it stays, unused.
+      await es.indices.deleteDataStream({ name }).catch(() => undefined);
+      await es.indices.deleteIndexTemplate({ name: `${prefix}-ds` }).catch(() => undefined);
+    }
+  });
+
+  it('an ingest pipeline the configuration allows is honoured; another is refused per item', async () => {
+    await es.ingest.putPipeline({ id: `${prefix}-p1`, processors: [] });
+    const allowed = await startGateway({ GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`, GATEWAY_ES_API_PIPELINES: `${prefix}-p1` });
+    try {
+      const index = `${prefix}-piped`;
+      const body = `{"index":{"_id":"1","pipeline":"${prefix}-p1"}}\n{"a":1}\n{"index":{"_id":"2","pipeline":"other"}}\n{"a":2}\n`;
+      const res = await post(`${allowed.url}/${index}/_bulk?refresh=wait_for`, body, NDJSON);
+      expect(res.status, res.body).toBe(200);
+      expect(res.json().items.map((i: { index: { status: number; error?: { type: string } } }) => [i.index.status, i.index.error?.type])).toEqual([[201, undefined], [400, 'illegal_argument_exception']]);
+      expect((await es.count({ index })).count).toBe(1);
+    } finally {
+      await allowed.close();
+      await es.ingest.deletePipeline({ id: `${prefix}-p1` });
+    }
+  });
+});

@@ -54,8 +54,8 @@ describe('verdicts of operations', () => {
 
   it('keep result, version and a 409\'s error when the request was detailed', () => {
     expect(parseBulkResponseText(response, 4, true)).toEqual([
-      { kind: 'created', status: 200, detail: { result: 'updated', version: 3, seqNo: 7, primaryTerm: 1, shards: undefined } },
-      { kind: 'created', status: 404, detail: { result: 'not_found', version: 1, seqNo: 8, primaryTerm: 1, shards: undefined } },
+      { kind: 'created', status: 200, detail: { result: 'updated', version: 3, seqNo: 7, primaryTerm: 1, shards: undefined, index: undefined } },
+      { kind: 'created', status: 404, detail: { result: 'not_found', version: 1, seqNo: 8, primaryTerm: 1, shards: undefined, index: undefined } },
       { kind: 'duplicate', status: 409, error: { type: 'version_conflict_engine_exception', reason: '[a]: version conflict, document already exists (current version [3])', es: { type: 'version_conflict_engine_exception', reason: '[a]: version conflict, document already exists (current version [3])' } } },
       { kind: 'permanent', status: 404, error: { type: 'document_missing_exception', reason: '[z]: document missing', es: { type: 'document_missing_exception', reason: '[z]: document missing' } } },
     ]);
