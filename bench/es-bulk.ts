@@ -1,0 +1,62 @@
+// The Elasticsearch-compatible bulk API against /v1/events (bench/README.md, "The
+// Elasticsearch-compatible API"): the same events, as NDJSON to /v1/events/bench and as
+// `create` action + source pairs to /bench-bulk/_bulk, into the FAKE bulk upstream (scenario 2's
+// null upstream), alternating, one gateway for both. Both answer once the events are accepted
+// (ack=accepted; GATEWAY_ES_API_ACK=accepted). Prints events/s, the gateway's CPU per event and
+// the ratio (goal: /_bulk ≥ 0.9 of /v1/events).
+//
+//   node bench/es-bulk.ts [--quick]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { FULL, NDJSON, QUICK, STREAM } from './lib/context.ts';
+import { benchStream, makeEvents, ndjsonBodies } from './lib/events.ts';
+import { fullSpeed } from './lib/load.ts';
+import { cpuWindow, startGateway, startPortPrinter, waitGatewayIdle } from './lib/proc.ts';
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const s = args.quick ? QUICK : FULL;
+const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-gateway-bench-esbulk-'));
+const events = ndjsonBodies(makeEvents(42, 64 * s.eventsPerRequest), s.eventsPerRequest);
+// The same events as bulk pairs: a `create` without _id before each line (the gateway gives the id).
+const bulks = events.map((body) => Buffer.from(body.toString('utf8').split('\n').filter((l) => l !== '').map((l) => `{"create":{}}\n${l}\n`).join('')));
+
+const fake = await startPortPrinter('bench/fake-bulk-upstream.ts', []);
+const gateway = await startGateway({
+  esUrl: fake.url,
+  env: { GATEWAY_INSTALL_TEMPLATES: 'false', GATEWAY_BATCH_MAX_DOCS: String(s.bulkDocs), GATEWAY_ES_API_ACK: 'accepted' },
+  streams: { streams: { [STREAM]: benchStream(undefined) } },
+  tmpDir,
+});
+
+interface Run { path: string; eventsPerSec: number; microsPerEvent: number; p99: number; statuses: Record<string, number> }
+
+async function run(label: string, url: string, bodies: Buffer[]): Promise<Run> {
+  await fullSpeed(url, bodies, { seconds: s.warmupSeconds, connections: s.connections, contentType: NDJSON });
+  await waitGatewayIdle(gateway.url, 30_000);
+  const cpu = cpuWindow(gateway.pid);
+  const r = await fullSpeed(url, bodies, { seconds: s.seconds, connections: s.connections, contentType: NDJSON });
+  const used = cpu.stop();
+  const events = r.requests2xx * s.eventsPerRequest;
+  const run = { path: label, eventsPerSec: events / r.seconds, microsPerEvent: (used.cpuSeconds * 1e6) / events, p99: r.latencyMs.p99, statuses: r.statusCounts };
+  console.log(`| ${label} | ${Math.round(run.eventsPerSec).toLocaleString('en-US')} | ${run.microsPerEvent.toFixed(2)} | ${run.p99.toFixed(1)} | ${JSON.stringify(run.statuses)} |`);
+  await waitGatewayIdle(gateway.url, 30_000);
+  return run;
+}
+
+try {
+  console.log(`es-gateway: /_bulk against /v1/events, ${s.mode} mode, ${s.eventsPerRequest} events per request, ${s.connections} connections\n`);
+  console.log('| path | events/s | gateway µs CPU/event | p99 ms | statuses |\n|---|---|---|---|---|');
+  const runs: Run[] = [];
+  for (let round = 0; round < 2; round++) {
+    runs.push(await run('/v1/events', `${gateway.url}/v1/events/${STREAM}`, events));
+    runs.push(await run('/_bulk', `${gateway.url}/bench-bulk/_bulk`, bulks));
+  }
+  const mean = (p: string, k: 'eventsPerSec' | 'microsPerEvent') => runs.filter((r) => r.path === p).reduce((a, r) => a + r[k], 0) / 2;
+  console.log(`\n/_bulk ÷ /v1/events, mean of 2 alternating runs: events/s ${(mean('/_bulk', 'eventsPerSec') / mean('/v1/events', 'eventsPerSec')).toFixed(3)}; gateway CPU per event ${(mean('/_bulk', 'microsPerEvent') / mean('/v1/events', 'microsPerEvent')).toFixed(3)}× (goal: events/s ≥ 0.9)`);
+} finally {
+  await gateway.stop();
+  await fake.stop();
+  fs.rmSync(tmpDir, { recursive: true, force: true });
+}
