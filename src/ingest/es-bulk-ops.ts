@@ -2,6 +2,7 @@
 // against Elasticsearch's index-name rules and the gateway's own (the indices and ingest
 // pipelines the configuration lets this API use), given the gateway's time-ordered id when it has
 // none (an `index` without `_id` becomes a `create`), and written as its bulk lines. Pure.
+import type { BulkLines } from '../model/bulk-lines.ts';
 import type { BulkAction, BulkOp } from './es-bulk-request.ts';
 import { indexNameProblem } from './es-index-name.ts';
 import type { IdGenerator } from './ids.ts';
@@ -19,10 +20,10 @@ export interface AcceptedOp {
   replyAction: BulkAction;
   index: string;
   id: string;
-  /** Its source line as sent (empty for a delete). */
-  source: Buffer;
-  /** Action line and source line, each with its newline: what goes to Elasticsearch. */
-  lines: Buffer;
+  /** Its action line as it goes to Elasticsearch, without the newline. */
+  action: string;
+  /** Its source line as sent; undefined for a delete. */
+  source: Buffer | undefined;
 }
 
 /** An operation refused per item, answered in Elasticsearch's shape and never sent. */
@@ -58,17 +59,33 @@ function replyActionOf(op: BulkOp): BulkAction {
   return op.action === 'index' && op.extra.op_type === 'create' ? 'create' : op.action;
 }
 
-/** Checks and encodes each operation, in order. */
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Why an index is refused, or undefined: the same for every item naming it. */
+function indexRefusal(index: string, access: EsApiAccess): [number, string, string, Record<string, unknown>] | undefined {
+  if (DATE_MATH.test(index)) return [400, 'illegal_argument_exception', `this gateway does not resolve date math in index names: [${index}]; name the index`, { index }];
+  const bad = indexNameProblem(index);
+  if (bad !== undefined) return [400, bad.type, bad.reason, { index_uuid: '_na_', index }];
+  if (!access.mayWrite(index)) return [403, 'security_exception', `this gateway does not let the Elasticsearch-compatible API write to [${index}] (GATEWAY_ES_API_INDICES)`, {}];
+  return undefined;
+}
+
+/** Checks each operation and gives it its action line, in order. */
 export function prepareOps(ops: readonly BulkOp[], access: EsApiAccess, newId: IdGenerator): PreparedOp[] {
+  // Bodies name few indices: each is checked, and its JSON made, once per body.
+  const indices = new Map<string, { refusal: ReturnType<typeof indexRefusal>; json: string }>();
   return ops.map((op): PreparedOp => {
     // The parser refuses a request with an operation lacking an index, so every op has one here.
     const index = op.index as string;
-    if (DATE_MATH.test(index)) return refused(op, 400, 'illegal_argument_exception', `this gateway does not resolve date math in index names: [${index}]; name the index`, { index });
-    const bad = indexNameProblem(index);
-    if (bad !== undefined) return refused(op, 400, bad.type, bad.reason, { index_uuid: '_na_', index });
-    if (!access.mayWrite(index)) {
-      return refused(op, 403, 'security_exception', `this gateway does not let the Elasticsearch-compatible API write to [${index}] (GATEWAY_ES_API_INDICES)`);
+    let known = indices.get(index);
+    if (known === undefined) {
+      known = { refusal: indexRefusal(index, access), json: JSON.stringify(index) };
+      indices.set(index, known);
     }
+    if (known.refusal !== undefined) return refused(op, ...known.refusal);
     if (op.pipeline !== undefined && op.pipeline !== '_none' && !access.pipelineAllowed(op.pipeline)) {
       return refused(op, 400, 'illegal_argument_exception', `pipeline [${op.pipeline}] is not one this gateway allows (GATEWAY_ES_API_PIPELINES)`);
     }
@@ -76,17 +93,64 @@ export function prepareOps(ops: readonly BulkOp[], access: EsApiAccess, newId: I
     // Without an id, Elasticsearch would make one and create; the gateway's id is time-ordered
     // and fixed before the first attempt, so a retried or replayed send cannot index it twice.
     const action: BulkAction = op.id === undefined && op.action === 'index' ? 'create' : op.action;
-    const { op_type: _opType, ...extra } = op.extra;
-    const meta: Record<string, unknown> = { _index: index, _id: id };
-    if (op.routing !== undefined) meta.routing = op.routing;
-    if (op.pipeline !== undefined) meta.pipeline = op.pipeline;
-    if (op.requireAlias) meta.require_alias = true;
-    Object.assign(meta, action === 'create' ? extra : op.extra);
-    const actionLine = Buffer.from(`${JSON.stringify({ [action]: meta })}\n`);
-    const source = op.source ?? Buffer.alloc(0);
-    const lines = op.source === undefined ? actionLine : Buffer.concat([actionLine, source, NEWLINE]);
-    return { ok: true, replyAction: replyActionOf(op), index, id, source, lines };
+    let more = '';
+    if (op.routing !== undefined || op.pipeline !== undefined || op.requireAlias || hasKeys(op.extra)) {
+      const { op_type: _opType, ...extra } = op.extra;
+      const rest: Record<string, unknown> = {};
+      if (op.routing !== undefined) rest.routing = op.routing;
+      if (op.pipeline !== undefined) rest.pipeline = op.pipeline;
+      if (op.requireAlias) rest.require_alias = true;
+      Object.assign(rest, action === 'create' ? extra : op.extra);
+      const json = JSON.stringify(rest);
+      if (json !== '{}') more = `,${json.slice(1, -1)}`;
+    }
+    // The gateway's ids are plain base32: only a client's id needs escaping.
+    const idJson = op.id === undefined ? `"${id}"` : JSON.stringify(id);
+    const line = `{"${action}":{"_index":${known.json},"_id":${idJson}${more}}}`;
+    return { ok: true, replyAction: replyActionOf(op), index, id, action: line, source: op.source };
   });
 }
 
-const NEWLINE = Buffer.from('\n');
+/** The accepted operations as bulk lines: each action line, then its source line (none for a delete), in one buffer. */
+export function encodeOps(ops: readonly AcceptedOp[]): BulkLines {
+  const n = ops.length;
+  const lineStarts = new Uint32Array(n + 1);
+  const sourceStarts = new Uint32Array(n);
+  const idEnds = new Uint32Array(n);
+  const indexRefs = new Uint32Array(n);
+  const indexNames: string[] = [];
+  const indexRef = new Map<string, number>();
+  const ids: string[] = [];
+  let size = 0;
+  let idChars = 0;
+  for (let i = 0; i < n; i++) {
+    const op = ops[i] as AcceptedOp;
+    size += Buffer.byteLength(op.action) + 1 + (op.source === undefined ? 0 : op.source.length + 1);
+    ids.push(op.id);
+    idChars += op.id.length;
+    idEnds[i] = idChars;
+    let ref = indexRef.get(op.index);
+    if (ref === undefined) {
+      ref = indexNames.length;
+      indexNames.push(op.index);
+      indexRef.set(op.index, ref);
+    }
+    indexRefs[i] = ref;
+  }
+  const bulk = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const op = ops[i] as AcceptedOp;
+    lineStarts[i] = at;
+    at += bulk.write(op.action, at, 'utf8');
+    bulk[at++] = 0x0a;
+    sourceStarts[i] = at;
+    if (op.source !== undefined) {
+      bulk.set(op.source, at);
+      at += op.source.length;
+      bulk[at++] = 0x0a;
+    }
+  }
+  lineStarts[n] = at;
+  return { bulk, lineStarts, sourceStarts, ids: ids.join(''), idEnds, indexNames, indexRefs };
+}

@@ -12,7 +12,7 @@ let gw: TestGateway;
 let client: Client;
 
 beforeAll(async () => {
-  gw = await startGateway({ GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`, GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`, GATEWAY_ES_API_INDICES: `${prefix}-*,-${prefix}-secret*` });
+  gw = await startGateway({ GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`, GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`, GATEWAY_ES_API_INDICES: `${prefix}-*,ds-${prefix}-*,-${prefix}-secret*` });
   client = new Client({ node: gw.url });
 });
 afterAll(async () => {
@@ -136,8 +136,10 @@ describe('shippers\' shapes', () => {
 
 describe('data streams and pipelines', () => {
   it('create into a data stream (as shippers do for logs-*-*), and an index without _id is written as a create', async () => {
-    const name = `${prefix}-ds-logs`;
-    await es.indices.putIndexTemplate({ name: `${prefix}-ds`, index_patterns: [`${prefix}-ds-*`], data_stream: {}, priority: 500, template: { mappings: { properties: { '@timestamp': { type: 'date' } } } } });
+    // Outside the prefix the suite deletes at the end: a data stream's write index cannot be
+    // deleted, and the test node has no API to delete the data stream itself.
+    const name = `ds-${prefix}-logs`;
+    await es.indices.putIndexTemplate({ name: `${prefix}-ds`, index_patterns: [`ds-${prefix}-*`], data_stream: {}, priority: 500, template: { mappings: { properties: { '@timestamp': { type: 'date' } } } } });
     try {
       const body = `{"create":{}}\n{"@timestamp":"2026-12-02T00:00:00Z","m":1}\n{"index":{}}\n{"@timestamp":"2026-12-02T00:00:01Z","m":2}\n`;
       const res = await post(`${gw.url}/${name}/_bulk?refresh=true`, body, NDJSON);
@@ -146,7 +148,7 @@ describe('data streams and pipelines', () => {
       expect(res.json().items.map((i: Record<string, { status: number; _index: string }>) => Object.values(i)[0]?._index)).toEqual([expect.stringMatching(/^\.ds-/), expect.stringMatching(/^\.ds-/)]);
       expect((await es.count({ index: name })).count).toBe(2);
     } finally {
-      // The test node has no data-stream admin API (GET/DELETE /_data_stream): it stays, unused.
+      // Where the node has the data-stream admin API (a full distribution), clean up.
       await es.indices.deleteDataStream({ name }).catch(() => undefined);
       await es.indices.deleteIndexTemplate({ name: `${prefix}-ds` }).catch(() => undefined);
     }

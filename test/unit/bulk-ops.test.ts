@@ -7,6 +7,8 @@ import { blockOfEvents, holdsOps, idAt, linesAt, newBlock, sourceAt, wholeBlock 
 import { spoolBatchOfRanges } from '../../src/pipeline/spool-batch.ts';
 import { decodeSpoolEvent, encodeSpoolEvent } from '../../src/spool/spool-event.ts';
 import { parseBulkResponseText } from '../../src/sink/bulk-response.ts';
+import { encodeOps, prepareOps, type AcceptedOp } from '../../src/ingest/es-bulk-ops.ts';
+import type { BulkOp } from '../../src/ingest/es-bulk-request.ts';
 
 const indexOp = Buffer.from('{"index":{"_index":"logs","_id":"a","routing":"r1"}}\n{"n":1}\n');
 const deleteOp = Buffer.from('{"delete":{"_index":"logs","_id":"b"}}\n');
@@ -64,5 +66,36 @@ describe('verdicts of operations', () => {
   it('are what they always were for the gateway\'s own creates', () => {
     expect(parseBulkResponseText(response, 4)?.map((v) => v.kind)).toEqual(['created', 'permanent', 'duplicate', 'permanent']);
     expect(parseBulkResponseText(response, 4)?.[2]).toEqual({ kind: 'duplicate', status: 409 });
+  });
+});
+
+describe('operations of the Elasticsearch-compatible API', () => {
+  const access = { mayWrite: (i: string) => !i.startsWith('secret'), pipelineAllowed: (p: string) => p === 'ok' };
+  const op = (o: Partial<BulkOp>): BulkOp => ({ action: 'index', index: 'logs', id: undefined, routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{"a":1}'), line: 1, ...o });
+
+  it('get their action lines: ids given to those without, index without id as create, metadata kept', () => {
+    const prepared = prepareOps([
+      op({}),
+      op({ id: 'q"1', routing: 'r', pipeline: 'ok', requireAlias: true, extra: { if_seq_no: 3, if_primary_term: 1 } }),
+      op({ action: 'delete', id: 'd', source: undefined }),
+      op({ action: 'index', id: 'x', extra: { op_type: 'create' } }),
+    ], access, () => '01M8TNKMA9DCM2M8DA00000001');
+    expect(prepared.map((p) => (p.ok ? [p.replyAction, p.action] : p))).toEqual([
+      ['index', '{"create":{"_index":"logs","_id":"01M8TNKMA9DCM2M8DA00000001"}}'],
+      ['index', '{"index":{"_index":"logs","_id":"q\\"1","routing":"r","pipeline":"ok","require_alias":true,"if_seq_no":3,"if_primary_term":1}}'],
+      ['delete', '{"delete":{"_index":"logs","_id":"d"}}'],
+      ['create', '{"index":{"_index":"logs","_id":"x","op_type":"create"}}'],
+    ]);
+    const lines = encodeOps(prepared.filter((p): p is AcceptedOp => p.ok));
+    expect(lines.bulk.toString()).toBe(`${(prepared as AcceptedOp[]).map((p) => p.action + '\n' + (p.source === undefined ? '' : `${p.source}\n`)).join('')}`);
+    const block = newBlock(lines, { stream: 'es', acceptedAt: 1, kind: 'op' });
+    expect([sourceAt(block, 1).toString(), sourceAt(block, 2).toString(), idAt(block, 1)]).toEqual(['{"a":1}', '', 'q"1']);
+  });
+
+  it('are refused per item for a bad, closed or date-math index and a pipeline not allowed', () => {
+    const prepared = prepareOps([op({ index: 'Bad' }), op({ index: 'secret-1' }), op({ index: '<logs-{now/d}>' }), op({ pipeline: 'other' })], access, () => 'id');
+    expect(prepared.map((p) => (p.ok ? 'ok' : [p.status, p.error.type]))).toEqual([
+      [400, 'invalid_index_name_exception'], [403, 'security_exception'], [400, 'illegal_argument_exception'], [400, 'illegal_argument_exception'],
+    ]);
   });
 });
