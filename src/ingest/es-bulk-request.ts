@@ -80,7 +80,7 @@ function parseLines(body: Buffer, d: BulkDefaults): BulkOp[] {
     }
     line++;
     if (pending === undefined) {
-      const op = parseAction(cur.reset(body, from, nl), line, d, meta);
+      const op = fastAction(body, from, nl, line, d, meta) ?? parseAction(cur.reset(body, from, nl), line, d, meta);
       if (op?.action === 'delete') {
         ops.push(op);
         validate(op, meta, undefined, problems);
@@ -101,6 +101,30 @@ function parseLines(body: Buffer, d: BulkDefaults): BulkOp[] {
     throw new EsFailure('action_request_validation_exception', `Validation Failed: ${reason}`);
   }
   return ops;
+}
+
+/**
+ * The action lines shippers send nearly always — `{"create":{}}`, `{"index":{"_index":"logs"}}`,
+ * with a plain `_id` — read without the tokenizer: the op and `meta` parseAction would give them,
+ * or undefined for any other line (which parseAction then reads). Names with escapes, other
+ * metadata or extra spaces are not matched.
+ */
+const INDEX = '([a-z0-9][a-z0-9._+-]*)';
+const ID = '([A-Za-z0-9._:+-]{1,512})';
+const PLAIN_ACTION = new RegExp(`^\\{"(create|index)":\\{(?:"_index":"${INDEX}"(?:,"_id":"${ID}")?|"_id":"${ID}"(?:,"_index":"${INDEX}")?)?\\}\\}\\r?$`);
+const MAX_PLAIN_ACTION_BYTES = 700;
+
+function fastAction(body: Buffer, from: number, end: number, line: number, d: BulkDefaults, meta: Meta): BulkOp | undefined {
+  if (end - from > MAX_PLAIN_ACTION_BYTES || body[from] !== 0x7b) return undefined;
+  const m = PLAIN_ACTION.exec(body.toString('latin1', from, end));
+  if (m === null) return undefined;
+  const action = m[1] as 'create' | 'index';
+  meta.version = MATCH_ANY;
+  meta.versionType = 'INTERNAL';
+  meta.ifSeqNo = UNASSIGNED_SEQ_NO;
+  meta.ifPrimaryTerm = meta.retryOnConflict = 0;
+  meta.create = action === 'create';
+  return { action, index: m[2] ?? m[5] ?? d.index, id: m[3] ?? m[4], routing: d.routing || undefined, pipeline: d.pipeline, requireAlias: d.requireAlias === true, extra: {}, source: undefined, line };
 }
 
 const malformed = (line: number, what: string) => iae(`Malformed action/metadata line [${line}], ${what}`);

@@ -217,3 +217,16 @@ describe('indexNameProblem: per-item invalid_index_name_exception (status 400), 
     for (const name of ['h21-a', `h21-${'a'.repeat(251)}`, '.h21-dot', 'h21-\t', '<h21-{now/d}>']) expect(indexNameProblem(name)).toBeUndefined();
   });
 });
+
+describe('the common action lines, read without the tokenizer', () => {
+  it('give the same operations as the same lines with spaces (which the tokenizer reads)', () => {
+    const lines = ['{"create":{}}', '{"index":{}}', '{"index":{"_index":"logs-a"}}', '{"index":{"_index":"logs","_id":"x1"}}', '{"create":{"_id":"q:1","_index":"l"}}', '{"index":{"_index":"Logs"}}', '{"create":{"_id":"a"}}\r'];
+    for (const line of lines) {
+      const spaced = line.replace(/^\{/, '{ ').replace(/:/, ' : ');
+      const fast = parseBulkBody(Buffer.from(`${line}\n{"a":1}\n`), { index: 'd', routing: 'r', requireAlias: true });
+      const slow = parseBulkBody(Buffer.from(`${spaced}\n{"a":1}\n`), { index: 'd', routing: 'r', requireAlias: true });
+      expect(fast, line).toEqual(slow);
+      expect(fast.ok, line).toBe(true);
+    }
+  });
+});
