@@ -5,7 +5,7 @@
 // (ack=accepted; GATEWAY_ES_API_ACK=accepted). Prints events/s, the gateway's CPU per event and
 // the ratio (goal: /_bulk ≥ 0.9 of /v1/events).
 //
-//   node bench/es-bulk.ts [--quick]
+//   node bench/es-bulk.ts [--quick] [--profile]   --profile: /_bulk only, the gateway under --cpu-prof, summarised
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,9 +13,11 @@ import { parseArgs } from 'node:util';
 import { FULL, NDJSON, QUICK, STREAM } from './lib/context.ts';
 import { benchStream, makeEvents, ndjsonBodies } from './lib/events.ts';
 import { fullSpeed } from './lib/load.ts';
-import { cpuWindow, startGateway, startPortPrinter, waitGatewayIdle } from './lib/proc.ts';
+import { cpuWindow, REPO, startGateway, startPortPrinter, waitGatewayIdle } from './lib/proc.ts';
+import { formatSummary, summarise } from './profile-summary.ts';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
+const profileDir = args.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'es-gateway-esbulk-prof-')) : undefined;
 const s = args.quick ? QUICK : FULL;
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-gateway-bench-esbulk-'));
 const events = ndjsonBodies(makeEvents(42, 64 * s.eventsPerRequest), s.eventsPerRequest);
@@ -28,6 +30,7 @@ const gateway = await startGateway({
   env: { GATEWAY_INSTALL_TEMPLATES: 'false', GATEWAY_BATCH_MAX_DOCS: String(s.bulkDocs), GATEWAY_ES_API_ACK: 'accepted' },
   streams: { streams: { [STREAM]: benchStream(undefined) } },
   tmpDir,
+  ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
 });
 
 interface Run { path: string; eventsPerSec: number; microsPerEvent: number; p99: number; statuses: Record<string, number> }
@@ -49,6 +52,12 @@ try {
   console.log(`es-gateway: /_bulk against /v1/events, ${s.mode} mode, ${s.eventsPerRequest} events per request, ${s.connections} connections\n`);
   console.log('| path | events/s | gateway µs CPU/event | p99 ms | statuses |\n|---|---|---|---|---|');
   const runs: Run[] = [];
+  if (profileDir !== undefined) {
+    await run('/_bulk', `${gateway.url}/bench-bulk/_bulk`, bulks);
+    await gateway.stop();
+    for (const f of fs.readdirSync(profileDir)) console.log(formatSummary(summarise(JSON.parse(fs.readFileSync(path.join(profileDir, f), 'utf8')) as Parameters<typeof summarise>[0], REPO, 25)));
+    process.exit(0);
+  }
   for (let round = 0; round < 2; round++) {
     runs.push(await run('/v1/events', `${gateway.url}/v1/events/${STREAM}`, events));
     runs.push(await run('/_bulk', `${gateway.url}/bench-bulk/_bulk`, bulks));

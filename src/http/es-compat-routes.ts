@@ -17,7 +17,7 @@ import { AckTracker } from '../pipeline/ack-tracker.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { EsClient } from '../sink/es-client.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
-import { bulkAnswer, documentAnswer, esError, itemAnswer } from './es-compat-answers.ts';
+import { bulkAnswerJson, documentAnswer, esError, itemAnswer } from './es-compat-answers.ts';
 import { esCompatSchemas } from './es-compat-schemas.ts';
 
 export interface EsCompatDeps {
@@ -185,7 +185,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
         const accepted = prepared.filter((p): p is AcceptedOp => p.ok);
         const outcomes = await submit(accepted);
         await refreshIfAsked(q.refresh, accepted);
-        return json(reply, 200, bulkAnswer(prepared, outcomes, deps.now() - started));
+        return reply.code(200).type('application/json; charset=utf-8').send(bulkAnswerJson(prepared, outcomes, deps.now() - started));
       } catch (err) {
         return fail(reply, err);
       }

@@ -140,17 +140,22 @@ export function eventMemory(b: EventBlock, i: number): number {
   return (b.lineStarts[i + 1] as number) - (b.lineStarts[i] as number) + EVENT_OVERHEAD_BYTES;
 }
 
-/** Whether any event of the ranges is an Elasticsearch operation (kind `op`). */
-export function holdsOps(ranges: readonly EventRange[]): boolean {
+/**
+ * What the ranges hold: only gateway events; Elasticsearch operations (kind `op`) nobody waits
+ * for; or operations someone waits for (their block has an onDone), whose full answers are
+ * worth asking Elasticsearch for.
+ */
+export function opsIn(ranges: readonly EventRange[]): 'events' | 'ops' | 'detailed' {
+  let ops = false;
   for (const r of ranges) {
     const meta = r.lines.meta;
-    if (!Array.isArray(meta)) {
-      if ((meta as EventMeta).kind === 'op') return true;
-      continue;
-    }
-    for (let i = r.from; i < r.to; i++) if ((meta[i] as EventMeta).kind === 'op') return true;
+    let here = false;
+    if (!Array.isArray(meta)) here = (meta as EventMeta).kind === 'op';
+    else for (let i = r.from; i < r.to && !here; i++) here = (meta[i] as EventMeta).kind === 'op';
+    if (here && r.lines.onDone !== undefined) return 'detailed';
+    ops ||= here;
   }
-  return false;
+  return ops ? 'ops' : 'events';
 }
 
 export function countOf(ranges: readonly EventRange[]): number {

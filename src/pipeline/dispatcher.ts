@@ -13,7 +13,7 @@ import { deadLetterBlock } from '../sink/dead-letter.ts';
 import { backoffDelay } from '../sink/retry-policy.ts';
 import { cutBatch, msUntilBatchDue } from './batcher.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
-import { countOf, eventAt, holdsOps, eventMemory, gatherEvents, rangeMemory, routeOf, wholeBlock, type EventBlock, type EventPick, type EventRange } from '../model/event-block.ts';
+import { countOf, eventAt, opsIn, eventMemory, gatherEvents, rangeMemory, routeOf, wholeBlock, type EventBlock, type EventPick, type EventRange } from '../model/event-block.ts';
 import type { ItemError, ItemOutcome } from '../model/item-outcome.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { MemoryBudget } from './memory-budget.ts';
@@ -170,7 +170,7 @@ export class Dispatcher {
     const end = metrics.bulkLatency.startTimer();
     const ticket = this.limit.begin();
     const sentAt = this.d.now();
-    sink.send(body, docs, holdsOps(batch)).then(
+    sink.send(body, docs, opsIn(batch)).then(
       (verdicts) => {
         end({ outcome: 'ok' });
         this.consecutiveFailures = 0;

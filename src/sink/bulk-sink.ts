@@ -23,13 +23,17 @@ export class BulkRequestError extends Error {
 export interface BulkSink {
   /**
    * Sends `body` holding `docs` actions; resolves with one verdict per action, in order.
-   * `detailed`: the body holds operations of the Elasticsearch-compatible API, whose verdicts
-   * keep each item's result and version.
+   * `ops`: the body holds operations of the Elasticsearch-compatible API — `detailed` when
+   * someone waits for their answers (each item's result, version and error are kept), else
+   * `ops` (statuses, errors and results: a delete of nothing is not an error).
    */
-  send(body: BulkBody, docs: number, detailed?: boolean): Promise<ItemVerdict[]>;
+  send(body: BulkBody, docs: number, kind?: BulkKind): Promise<ItemVerdict[]>;
 }
 
+export type BulkKind = 'events' | 'ops' | 'detailed';
+
 const BULK_PATH = '/_bulk?filter_path=errors,items.*.status,items.*.error';
+const OPS_BULK_PATH = '/_bulk?filter_path=errors,items.*.status,items.*.error,items.*.result';
 const DETAILED_BULK_PATH = '/_bulk?filter_path=errors,items.*.status,items.*.error,items.*.result,items.*._version,items.*._seq_no,items.*._primary_term,items.*._shards,items.*._index';
 const NDJSON = 'application/x-ndjson';
 const gzipAsync = promisify(gzip);
@@ -44,17 +48,17 @@ export interface BulkSinkOptions {
 
 export function createBulkSink(es: EsClient, { compression, onSending }: BulkSinkOptions = { compression: 'none' }): BulkSink {
   return {
-    async send(body, docs, detailed = false) {
+    async send(body, docs, kind = 'events') {
       let response: string;
       try {
         const bulkBody = compression === 'gzip' ? [await gzipAsync(body.length === 1 ? body[0] as Buffer : Buffer.concat(body), GZIP_OPTIONS)] : body;
         onSending?.(bulkBodyBytes(bulkBody));
-        response = (await es.request({ method: 'POST', path: detailed ? DETAILED_BULK_PATH : BULK_PATH, body: bulkBody, contentType: NDJSON, ...(compression === 'gzip' ? { headers: GZIP_HEADERS } : {}) })).body;
+        response = (await es.request({ method: 'POST', path: kind === 'detailed' ? DETAILED_BULK_PATH : kind === 'ops' ? OPS_BULK_PATH : BULK_PATH, body: bulkBody, contentType: NDJSON, ...(compression === 'gzip' ? { headers: GZIP_HEADERS } : {}) })).body;
       } catch (err) {
         const e = err as { statusCode?: number; message?: string };
         throw new BulkRequestError(e.message ?? String(err), e.statusCode);
       }
-      const verdicts = parseBulkResponseText(response, docs, detailed);
+      const verdicts = parseBulkResponseText(response, docs, kind === 'detailed');
       // A 2xx whose body is not a bulk response (a proxy's page, a cut-off answer): retry it all.
       if (verdicts === undefined) throw new BulkRequestError(`the bulk response was not JSON: ${response.slice(0, 200)}`, undefined);
       return verdicts;

@@ -12,7 +12,7 @@
 // whole 60 s outage went by with the breaker closed).
 import CircuitBreaker from 'opossum';
 import type { BulkBody } from './bulk-body.ts';
-import type { BulkSink } from './bulk-sink.ts';
+import type { BulkKind, BulkSink } from './bulk-sink.ts';
 import type { ItemVerdict } from './bulk-response.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -40,7 +40,7 @@ export class BreakerOpenError extends Error {
 }
 
 export function guardSink(sink: BulkSink, probe: () => Promise<void>, options: BreakerOptions): GuardedSink {
-  const breaker = new CircuitBreaker((body: BulkBody, docs: number, detailed: boolean) => sink.send(body, docs, detailed), {
+  const breaker = new CircuitBreaker((body: BulkBody, docs: number, kind: BulkKind) => sink.send(body, docs, kind), {
     timeout: false, // the client's request timeout applies
     errorThresholdPercentage: options.errorPercent,
     rollingCountTimeout: options.windowMs,
@@ -83,9 +83,9 @@ export function guardSink(sink: BulkSink, probe: () => Promise<void>, options: B
   return {
     get state() { return state; },
     onStateChange(listener) { listeners.push(listener); },
-    async send(body, docs, detailed = false): Promise<ItemVerdict[]> {
+    async send(body, docs, kind = 'events'): Promise<ItemVerdict[]> {
       if (state !== 'closed') throw new BreakerOpenError();
-      return breaker.fire(body, docs, detailed) as Promise<ItemVerdict[]>;
+      return breaker.fire(body, docs, kind) as Promise<ItemVerdict[]>;
     },
     shutdown() { breaker.shutdown(); },
   };

@@ -112,7 +112,7 @@ export function installTemplatesWithRetry(es: EsClient, templates: readonly Inde
  */
 export function gateUntilInstalled(sink: BulkSink, installer: TemplateInstaller, waitMs: number): BulkSink {
   return {
-    async send(body, docs, detailed) {
+    async send(body, docs, kind) {
       if (!installer.done && installer.lastError === undefined) {
         await Promise.race([installer.firstAttempt, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
       }
@@ -120,7 +120,7 @@ export function gateUntilInstalled(sink: BulkSink, installer: TemplateInstaller,
         const e = installer.lastError as (Error & { statusCode?: number }) | undefined;
         throw new BulkRequestError(`index templates not installed yet: ${e?.message ?? 'no answer from Elasticsearch'}`, e?.statusCode);
       }
-      return sink.send(body, docs, detailed);
+      return sink.send(body, docs, kind);
     },
   };
 }

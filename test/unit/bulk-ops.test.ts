@@ -3,12 +3,13 @@
 // Elasticsearch said of them.
 import { describe, expect, it } from 'vitest';
 import { encodeBulkLines } from '../../src/model/bulk-lines.ts';
-import { blockOfEvents, holdsOps, idAt, linesAt, newBlock, sourceAt, wholeBlock } from '../../src/model/event-block.ts';
+import { blockOfEvents, opsIn, idAt, linesAt, newBlock, sourceAt, wholeBlock } from '../../src/model/event-block.ts';
 import { spoolBatchOfRanges } from '../../src/pipeline/spool-batch.ts';
 import { decodeSpoolEvent, encodeSpoolEvent } from '../../src/spool/spool-event.ts';
 import { parseBulkResponseText } from '../../src/sink/bulk-response.ts';
 import { encodeOps, prepareOps, type AcceptedOp } from '../../src/ingest/es-bulk-ops.ts';
 import type { BulkOp } from '../../src/ingest/es-bulk-request.ts';
+import { bulkAnswerJson } from '../../src/http/es-compat-answers.ts';
 
 const indexOp = Buffer.from('{"index":{"_index":"logs","_id":"a","routing":"r1"}}\n{"n":1}\n');
 const deleteOp = Buffer.from('{"delete":{"_index":"logs","_id":"b"}}\n');
@@ -21,13 +22,15 @@ describe('operations in bulk lines', () => {
       { index: 'logs', id: 'b', source: Buffer.alloc(0), lines: deleteOp },
     ]);
     expect(lines.bulk.toString()).toBe(`{"create":{"_index":"logs","_id":"x"}}\n{"m":0}\n${indexOp}${deleteOp}`);
-    const block = newBlock(lines, { stream: 'es', acceptedAt: 1, kind: 'op' });
+    const block = newBlock(lines, { stream: 'es', acceptedAt: 1, kind: 'op' }, { onDone: () => undefined });
     expect(sourceAt(block, 1).toString()).toBe('{"n":1}');
     expect(sourceAt(block, 2).toString()).toBe('');
     expect(linesAt(block, 2).toString()).toBe(deleteOp.toString());
     expect([idAt(block, 0), idAt(block, 1), idAt(block, 2)]).toEqual(['x', 'a', 'b']);
-    expect(holdsOps([wholeBlock(block)])).toBe(true);
-    expect(holdsOps([wholeBlock(newBlock(lines, { stream: 'es', acceptedAt: 1, kind: 'event' }))])).toBe(false);
+    expect(opsIn([wholeBlock(block)])).toBe('detailed');
+    expect(opsIn([wholeBlock(newBlock(lines, { stream: 'es', acceptedAt: 1, kind: 'event' }, { onDone: () => undefined }))])).toBe('events');
+    // Nobody waits (GATEWAY_ES_API_ACK=accepted): statuses, errors and results are enough.
+    expect(opsIn([wholeBlock(newBlock(lines, { stream: 'es', acceptedAt: 1, kind: 'op' }))])).toBe('ops');
   });
 
   it('survive the spool whole: appended as their lines, replayed as the same bytes', () => {
@@ -64,7 +67,8 @@ describe('verdicts of operations', () => {
   });
 
   it('are what they always were for the gateway\'s own creates', () => {
-    expect(parseBulkResponseText(response, 4)?.map((v) => v.kind)).toEqual(['created', 'permanent', 'duplicate', 'permanent']);
+    expect(parseBulkResponseText(response, 4)?.map((v) => v.kind)).toEqual(['created', 'created', 'duplicate', 'permanent']);
+    expect(parseBulkResponseText('{"errors":false,"items":[{"create":{"result":"created","status":201}},{"create":{"result":"created","status":201}}]}', 2)).toEqual([{ kind: 'created', status: 201 }, { kind: 'created', status: 201 }]);
     expect(parseBulkResponseText(response, 4)?.[2]).toEqual({ kind: 'duplicate', status: 409 });
   });
 });
@@ -97,5 +101,30 @@ describe('operations of the Elasticsearch-compatible API', () => {
     expect(prepared.map((p) => (p.ok ? 'ok' : [p.status, p.error.type]))).toEqual([
       [400, 'invalid_index_name_exception'], [403, 'security_exception'], [400, 'illegal_argument_exception'], [400, 'illegal_argument_exception'],
     ]);
+  });
+});
+
+describe('the bulk answer', () => {
+  it('is Elasticsearch\'s shape, written as text: accepted, created with its detail, errors, refusals', () => {
+    const prepared = prepareOps([
+      { action: 'index', index: 'logs', id: 'a', routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{}'), line: 1 },
+      { action: 'create', index: 'logs', id: 'b', routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{}'), line: 3 },
+      { action: 'index', index: 'Bad', id: undefined, routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{}'), line: 5 },
+      { action: 'delete', index: 'logs', id: 'c', routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: undefined, line: 7 },
+      { action: 'create', index: 'logs', id: 'd', routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{}'), line: 8 },
+    ], { mayWrite: () => true, pipelineAllowed: () => false }, () => 'generated');
+    const answer = JSON.parse(bulkAnswerJson(prepared, [
+      { result: 'created', status: 200, detail: { result: 'updated', version: 2, seqNo: 5, primaryTerm: 1, shards: { total: 2, successful: 1, failed: 0 }, index: 'logs' } },
+      { result: 'duplicate', status: 409, error: { type: 'version_conflict_engine_exception', reason: 'exists', es: { type: 'version_conflict_engine_exception', reason: 'exists', index: 'logs' } } },
+      { result: 'created', status: 404, detail: { result: 'not_found', version: 1 } },
+      undefined,
+    ], 7));
+    expect(answer).toEqual({ took: 7, errors: true, items: [
+      { index: { _index: 'logs', _id: 'a', _version: 2, result: 'updated', _shards: { total: 2, successful: 1, failed: 0 }, _seq_no: 5, _primary_term: 1, status: 200 } },
+      { create: { _index: 'logs', _id: 'b', status: 409, error: { type: 'version_conflict_engine_exception', reason: 'exists', index: 'logs' } } },
+      { index: { _index: 'Bad', _id: null, status: 400, error: { type: 'invalid_index_name_exception', reason: 'Invalid index name [Bad], must be lowercase', index_uuid: '_na_', index: 'Bad' } } },
+      { delete: { _index: 'logs', _id: 'c', _version: 1, result: 'not_found', status: 404 } },
+      { create: { _index: 'logs', _id: 'd', status: 202, result: 'accepted' } },
+    ] });
   });
 });
