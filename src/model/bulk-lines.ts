@@ -26,12 +26,6 @@ export interface BulkEvent {
   readonly index: string;
   readonly id: string;
   readonly source: Uint8Array;
-  /**
-   * An Elasticsearch bulk operation as it goes out (from the Elasticsearch-compatible API): its
-   * action line and, unless it is a delete, its source line, each with its newline. Written as it
-   * is instead of a create of `source`.
-   */
-  readonly lines?: Uint8Array;
 }
 
 /** Printable ASCII without `"` and `\`: JSON.stringify only adds the quotes. */
@@ -91,7 +85,7 @@ export function encodeBulkLines(events: readonly BulkEvent[]): BulkLines {
     idParts[i] = e.id;
     idChars += e.id.length;
     idEnds[i] = idChars;
-    size += e.lines === undefined ? (prefixList[lastRef] as Buffer).length + bytes + SUFFIX.length + e.source.length + 1 : e.lines.length;
+    size += (prefixList[lastRef] as Buffer).length + bytes + SUFFIX.length + e.source.length + 1;
   }
   const bulk = Buffer.allocUnsafeSlow(size);
   const lineStarts = new Uint32Array(n + 1);
@@ -100,14 +94,6 @@ export function encodeBulkLines(events: readonly BulkEvent[]): BulkLines {
   for (let i = 0; i < n; i++) {
     const e = events[i] as BulkEvent;
     lineStarts[i] = at;
-    if (e.lines !== undefined) {
-      bulk.set(e.lines, at);
-      // The source follows the action line; a delete has none (its source is empty, at the end).
-      const newline = e.lines.indexOf(0x0a);
-      sourceStarts[i] = at + (newline < 0 || newline === e.lines.length - 1 ? e.lines.length : newline + 1);
-      at += e.lines.length;
-      continue;
-    }
     // TypedArray#set and single bytes: Buffer#copy and Buffer#write check their arguments in JS.
     const prefix = prefixList[prefixRefs[i] as number] as Buffer;
     bulk.set(prefix, at);
@@ -142,4 +128,57 @@ export interface BulkRange {
   readonly lines: BulkLines;
   readonly from: number;
   readonly to: number;
+}
+
+/** An event or, with `lines`, an Elasticsearch bulk operation as it goes out (see encodeLinesOf). */
+export interface BulkLinesInput extends BulkEvent {
+  /**
+   * An operation of the Elasticsearch-compatible API: its action line and, unless it is a delete,
+   * its source line, each with its newline; written as it is instead of a create of `source`.
+   */
+  readonly lines?: Uint8Array;
+}
+
+/**
+ * Bulk lines of events and operations together (a spool replay holding operations): rare, so
+ * plainly — each event's create lines made on their own, then everything copied once. Events
+ * alone go through encodeBulkLines.
+ */
+export function encodeLinesOf(inputs: readonly BulkLinesInput[]): BulkLines {
+  const n = inputs.length;
+  const parts = inputs.map((e) => e.lines ?? Buffer.concat([Buffer.from(actionLine(e.index, e.id)), e.source, Buffer.from('\n')]));
+  const lineStarts = new Uint32Array(n + 1);
+  const sourceStarts = new Uint32Array(n);
+  const idEnds = new Uint32Array(n);
+  const indexRefs = new Uint32Array(n);
+  const indexNames: string[] = [];
+  const indexRef = new Map<string, number>();
+  let at = 0;
+  let idChars = 0;
+  for (let i = 0; i < n; i++) {
+    const e = inputs[i] as BulkLinesInput;
+    const part = parts[i] as Uint8Array;
+    lineStarts[i] = at;
+    // The source follows the action line; a delete has none (its source is empty, at the end).
+    const newline = part.indexOf(0x0a);
+    sourceStarts[i] = at + (newline < 0 || newline === part.length - 1 ? part.length : newline + 1);
+    at += part.length;
+    idChars += e.id.length;
+    idEnds[i] = idChars;
+    let ref = indexRef.get(e.index);
+    if (ref === undefined) {
+      ref = indexNames.length;
+      indexNames.push(e.index);
+      indexRef.set(e.index, ref);
+    }
+    indexRefs[i] = ref;
+  }
+  lineStarts[n] = at;
+  const bulk = Buffer.allocUnsafeSlow(at);
+  let w = 0;
+  for (const part of parts) {
+    bulk.set(part, w);
+    w += part.length;
+  }
+  return { bulk, lineStarts, sourceStarts, ids: inputs.map((e) => e.id).join(''), idEnds, indexNames, indexRefs };
 }

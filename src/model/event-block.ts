@@ -4,7 +4,7 @@
 // collector has to trace and copy per queued event was most of the main thread's GC time; a
 // block is a handful of objects for a thousand events. Per-event objects are made only on the
 // rare paths (ack=indexed answers, retries, dead letters, the spool).
-import { encodeBulkLines, type BulkEvent, type BulkLines, type BulkRange } from './bulk-lines.ts';
+import { encodeBulkLines, encodeLinesOf, type BulkEvent, type BulkLines, type BulkRange } from './bulk-lines.ts';
 import type { ItemOutcome } from './item-outcome.ts';
 
 /**
@@ -91,7 +91,8 @@ export function blockOfEvents(events: readonly EventInput[], options: BlockOptio
     if (last === undefined || last.stream !== e.stream || last.acceptedAt !== e.acceptedAt || last.kind !== e.kind) last = { stream: e.stream, acceptedAt: e.acceptedAt, kind: e.kind };
     metas.push(last);
   }
-  return newBlock(encodeBulkLines(events.map((e) => (e.kind === 'op' ? { ...e, lines: e.source } : e))), metas, options);
+  const lines = events.some((e) => e.kind === 'op') ? encodeLinesOf(events.map((e) => (e.kind === 'op' ? { ...e, lines: e.source } : e))) : encodeBulkLines(events);
+  return newBlock(lines, metas, options);
 }
 
 export function wholeBlock(block: EventBlock): EventRange {

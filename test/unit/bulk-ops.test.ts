@@ -2,7 +2,7 @@
 // their own action lines in a block, kept whole by the spool, and verdicts that keep what
 // Elasticsearch said of them.
 import { describe, expect, it } from 'vitest';
-import { encodeBulkLines } from '../../src/model/bulk-lines.ts';
+import { encodeLinesOf } from '../../src/model/bulk-lines.ts';
 import { blockOfEvents, opsIn, idAt, linesAt, newBlock, sourceAt, wholeBlock } from '../../src/model/event-block.ts';
 import { spoolBatchOfRanges } from '../../src/pipeline/spool-batch.ts';
 import { decodeSpoolEvent, encodeSpoolEvent } from '../../src/spool/spool-event.ts';
@@ -16,7 +16,7 @@ const deleteOp = Buffer.from('{"delete":{"_index":"logs","_id":"b"}}\n');
 
 describe('operations in bulk lines', () => {
   it('are written as they are, between gateway creates, with their sources found', () => {
-    const lines = encodeBulkLines([
+    const lines = encodeLinesOf([
       { index: 'logs', id: 'x', source: Buffer.from('{"m":0}') },
       { index: 'logs', id: 'a', source: Buffer.from('{"n":1}'), lines: indexOp },
       { index: 'logs', id: 'b', source: Buffer.alloc(0), lines: deleteOp },
