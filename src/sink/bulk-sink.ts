@@ -1,7 +1,8 @@
 // Sends one prebuilt bulk body to Elasticsearch and returns the per-item verdicts, or throws a
 // BulkRequestError saying whether the whole request may be retried. With compression on, the
 // body is gzipped here (level 1, on libuv's thread pool); responses come back uncompressed (they
-// are small: the filter_path leaves only statuses and errors).
+// are small: the filter_path leaves only statuses and errors, and for operations of the
+// Elasticsearch-compatible API what their answers need).
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { parseBulkResponseText, type ItemVerdict } from './bulk-response.ts';
@@ -23,9 +24,10 @@ export class BulkRequestError extends Error {
 export interface BulkSink {
   /**
    * Sends `body` holding `docs` actions; resolves with one verdict per action, in order.
-   * `ops`: the body holds operations of the Elasticsearch-compatible API — `detailed` when
-   * someone waits for their answers (each item's result, version and error are kept), else
-   * `ops` (statuses, errors and results: a delete of nothing is not an error).
+   * `kind`: `events` (the gateway's creates only), or the body holds operations of the
+   * Elasticsearch-compatible API — `detailed` when someone waits for their answers (each item's
+   * result, version and error are kept), else `ops` (statuses, errors and results: a delete of
+   * nothing is not an error).
    */
   send(body: BulkBody, docs: number, kind?: BulkKind): Promise<ItemVerdict[]>;
 }
