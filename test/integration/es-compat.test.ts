@@ -33,6 +33,22 @@ describe('the official client pointed at the gateway', () => {
     expect(head.headers.get('x-elastic-product')).toBe('Elasticsearch');
   });
 
+  it('a sniffing client learns the gateway alone and keeps writing through it', async () => {
+    const sniffing = new Client({ node: gw.url, sniffOnStart: true });
+    const sniffed = new Promise<unknown>((resolve) => sniffing.diagnostic.on('sniff', (err) => resolve(err)));
+    try {
+      const nodes = await sniffing.transport.request({ method: 'GET', path: '/_nodes/http' }) as { nodes: Record<string, { http: { publish_address: string } }> };
+      expect(Object.values(nodes.nodes).map((n) => n.http.publish_address)).toEqual([new URL(gw.url).host]);
+      expect(await sniffed).toBeNull();
+      expect(sniffing.connectionPool.connections.map((c) => c.url.origin)).toEqual([new URL(gw.url).origin]);
+      const res = await sniffing.index({ index: `${prefix}-sniffed`, id: 's', document: { v: 1 }, refresh: 'wait_for' });
+      expect(res.result).toBe('created');
+      expect((await es.count({ index: `${prefix}-sniffed` })).count).toBe(1);
+    } finally {
+      await sniffing.close();
+    }
+  });
+
   it('helpers.bulk lands 50,000 documents and its counters match the index', async () => {
     const index = `${prefix}-helpers`;
     const docs = Array.from({ length: 50_000 }, (_, i) => ({ '@timestamp': new Date(Date.UTC(2026, 11, 1) + i).toISOString(), n: i, message: `event ${i}` }));
