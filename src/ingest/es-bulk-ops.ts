@@ -2,7 +2,7 @@
 // against Elasticsearch's index-name rules and the gateway's own (the indices and ingest
 // pipelines the configuration lets this API use), given the gateway's time-ordered id when it has
 // none (an `index` without `_id` becomes a `create`), and written as its bulk lines. Pure.
-import type { BulkLines } from '../model/bulk-lines.ts';
+import { idIndexColumns, type BulkLines } from '../model/bulk-lines.ts';
 import type { BulkAction, BulkOp } from './es-bulk-request.ts';
 import { indexNameProblem } from './es-index-name.ts';
 import type { IdGenerator } from './ids.ts';
@@ -114,43 +114,25 @@ export function prepareOps(ops: readonly BulkOp[], access: EsApiAccess, newId: I
 /** The accepted operations as bulk lines: each action line, then its source line (none for a delete), in one buffer. */
 export function encodeOps(ops: readonly AcceptedOp[]): BulkLines {
   const n = ops.length;
+  const op = (i: number) => ops[i] as AcceptedOp;
   const lineStarts = new Uint32Array(n + 1);
   const sourceStarts = new Uint32Array(n);
-  const idEnds = new Uint32Array(n);
-  const indexRefs = new Uint32Array(n);
-  const indexNames: string[] = [];
-  const indexRef = new Map<string, number>();
-  const ids: string[] = [];
   let size = 0;
-  let idChars = 0;
-  for (let i = 0; i < n; i++) {
-    const op = ops[i] as AcceptedOp;
-    size += Buffer.byteLength(op.action) + 1 + (op.source === undefined ? 0 : op.source.length + 1);
-    ids.push(op.id);
-    idChars += op.id.length;
-    idEnds[i] = idChars;
-    let ref = indexRef.get(op.index);
-    if (ref === undefined) {
-      ref = indexNames.length;
-      indexNames.push(op.index);
-      indexRef.set(op.index, ref);
-    }
-    indexRefs[i] = ref;
-  }
+  for (let i = 0; i < n; i++) size += Buffer.byteLength(op(i).action) + 1 + (op(i).source === undefined ? 0 : (op(i).source as Buffer).length + 1);
   const bulk = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for (let i = 0; i < n; i++) {
-    const op = ops[i] as AcceptedOp;
+    const { action, source } = op(i);
     lineStarts[i] = at;
-    at += bulk.write(op.action, at, 'utf8');
+    at += bulk.write(action, at, 'utf8');
     bulk[at++] = 0x0a;
     sourceStarts[i] = at;
-    if (op.source !== undefined) {
-      bulk.set(op.source, at);
-      at += op.source.length;
+    if (source !== undefined) {
+      bulk.set(source, at);
+      at += source.length;
       bulk[at++] = 0x0a;
     }
   }
   lineStarts[n] = at;
-  return { bulk, lineStarts, sourceStarts, ids: ids.join(''), idEnds, indexNames, indexRefs };
+  return { bulk, lineStarts, sourceStarts, ...idIndexColumns(n, (i) => op(i).id, (i) => op(i).index) };
 }

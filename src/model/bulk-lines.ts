@@ -149,29 +149,14 @@ export function encodeLinesOf(inputs: readonly BulkLinesInput[]): BulkLines {
   const parts = inputs.map((e) => e.lines ?? Buffer.concat([Buffer.from(actionLine(e.index, e.id)), e.source, Buffer.from('\n')]));
   const lineStarts = new Uint32Array(n + 1);
   const sourceStarts = new Uint32Array(n);
-  const idEnds = new Uint32Array(n);
-  const indexRefs = new Uint32Array(n);
-  const indexNames: string[] = [];
-  const indexRef = new Map<string, number>();
   let at = 0;
-  let idChars = 0;
   for (let i = 0; i < n; i++) {
-    const e = inputs[i] as BulkLinesInput;
     const part = parts[i] as Uint8Array;
     lineStarts[i] = at;
     // The source follows the action line; a delete has none (its source is empty, at the end).
     const newline = part.indexOf(0x0a);
     sourceStarts[i] = at + (newline < 0 || newline === part.length - 1 ? part.length : newline + 1);
     at += part.length;
-    idChars += e.id.length;
-    idEnds[i] = idChars;
-    let ref = indexRef.get(e.index);
-    if (ref === undefined) {
-      ref = indexNames.length;
-      indexNames.push(e.index);
-      indexRef.set(e.index, ref);
-    }
-    indexRefs[i] = ref;
   }
   lineStarts[n] = at;
   const bulk = Buffer.allocUnsafeSlow(at);
@@ -180,5 +165,31 @@ export function encodeLinesOf(inputs: readonly BulkLinesInput[]): BulkLines {
     bulk.set(part, w);
     w += part.length;
   }
-  return { bulk, lineStarts, sourceStarts, ids: inputs.map((e) => e.id).join(''), idEnds, indexNames, indexRefs };
+  const input = (i: number) => inputs[i] as BulkLinesInput;
+  return { bulk, lineStarts, sourceStarts, ...idIndexColumns(n, (i) => input(i).id, (i) => input(i).index) };
+}
+
+/** The id and index columns of n events, event i's id and index given by the functions. */
+export function idIndexColumns(n: number, id: (i: number) => string, index: (i: number) => string): Pick<BulkLines, 'ids' | 'idEnds' | 'indexNames' | 'indexRefs'> {
+  const idEnds = new Uint32Array(n);
+  const indexRefs = new Uint32Array(n);
+  const indexNames: string[] = [];
+  const indexRef = new Map<string, number>();
+  const ids = new Array<string>(n);
+  let idChars = 0;
+  for (let i = 0; i < n; i++) {
+    const own = id(i);
+    ids[i] = own;
+    idChars += own.length;
+    idEnds[i] = idChars;
+    const name = index(i);
+    let ref = indexRef.get(name);
+    if (ref === undefined) {
+      ref = indexNames.length;
+      indexNames.push(name);
+      indexRef.set(name, ref);
+    }
+    indexRefs[i] = ref;
+  }
+  return { ids: ids.join(''), idEnds, indexNames, indexRefs };
 }

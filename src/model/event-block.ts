@@ -4,7 +4,7 @@
 // collector has to trace and copy per queued event was most of the main thread's GC time; a
 // block is a handful of objects for a thousand events. Per-event objects are made only on the
 // rare paths (ack=indexed answers, retries, dead letters, the spool).
-import { encodeBulkLines, encodeLinesOf, type BulkEvent, type BulkLines, type BulkRange } from './bulk-lines.ts';
+import { encodeBulkLines, encodeLinesOf, idIndexColumns, type BulkEvent, type BulkLines, type BulkRange } from './bulk-lines.ts';
 import type { ItemOutcome } from './item-outcome.ts';
 
 /**
@@ -218,11 +218,6 @@ function gather(picks: readonly EventPick[], spooled: boolean): EventBlock {
   const n = picks.length;
   const lineStarts = new Uint32Array(n + 1);
   const sourceStarts = new Uint32Array(n);
-  const idEnds = new Uint32Array(n);
-  const indexRefs = new Uint32Array(n);
-  const indexNames: string[] = [];
-  const indexRef = new Map<string, number>();
-  const ids: string[] = [];
   const metas: EventMeta[] = [];
   const done = new Array<OnDone | undefined>(n);
   const handBack = spooled ? new Array<HandBack | undefined>(n) : undefined;
@@ -231,7 +226,6 @@ function gather(picks: readonly EventPick[], spooled: boolean): EventBlock {
   for (const [b, i] of picks) size += (b.lineStarts[i + 1] as number) - (b.lineStarts[i] as number);
   const bulk = Buffer.allocUnsafe(size);
   let offset = 0;
-  let idChars = 0;
   for (let k = 0; k < n; k++) {
     const [b, i] = picks[k] as EventPick;
     const start = b.lineStarts[i] as number;
@@ -240,18 +234,6 @@ function gather(picks: readonly EventPick[], spooled: boolean): EventBlock {
     sourceStarts[k] = offset + (b.sourceStarts[i] as number) - start;
     bulk.set(b.bulk.subarray(start, end), offset);
     offset += end - start;
-    const id = idAt(b, i);
-    ids.push(id);
-    idChars += id.length;
-    idEnds[k] = idChars;
-    const index = indexAt(b, i);
-    let ref = indexRef.get(index);
-    if (ref === undefined) {
-      ref = indexNames.length;
-      indexNames.push(index);
-      indexRef.set(index, ref);
-    }
-    indexRefs[k] = ref;
     metas.push(metaAt(b, i));
     // Routed to the first block's callbacks, however often the event was retried.
     const route = routeOf(b, i);
@@ -260,7 +242,9 @@ function gather(picks: readonly EventPick[], spooled: boolean): EventBlock {
     at[k] = route.at;
   }
   lineStarts[n] = offset;
-  const block = newBlock({ bulk, lineStarts, sourceStarts, ids: ids.join(''), idEnds, indexNames, indexRefs }, metas, {
+  const pick = (k: number) => picks[k] as EventPick;
+  const columns = idIndexColumns(n, (k) => idAt(...pick(k)), (k) => indexAt(...pick(k)));
+  const block = newBlock({ bulk, lineStarts, sourceStarts, ...columns }, metas, {
     onDone: (k, outcome) => done[k]?.(at[k] as number, outcome),
     handBack: handBack === undefined ? undefined : (k) => handBack[k]?.(at[k] as number),
     routes: { done, handBack, at },

@@ -156,6 +156,18 @@ export function createSearchService(deps: SearchServiceDeps): SearchService {
     }
   }
 
+  /** One search of the stream's own indices, with the search timeout and the request timeout. */
+  async function searchOwnIndices(stream: Stream, body: Record<string, unknown>): Promise<EsSearchResponse> {
+    const own = await indices.of(stream.target, stream.timeoutMs);
+    return await es.client.search({
+      index: stream.target.index,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      ...narrowedTo(body, own),
+      timeout: `${stream.timeoutMs}ms`,
+    }, { requestTimeout: stream.timeoutMs + 1000 }) as EsSearchResponse;
+  }
+
   async function search(name: string, input: unknown, options: SearchOptions): Promise<SearchOutcome> {
     const stream = streamOf(name);
     if (stream === undefined) return { kind: 'unknown-stream' };
@@ -179,15 +191,7 @@ export function createSearchService(deps: SearchServiceDeps): SearchService {
     const body = esSearchBody(guarded.search);
     const size = guarded.search.size;
     const send = async (): Promise<Fetched> => {
-      const own = await indices.of(stream.target, stream.timeoutMs);
-      const res = await es.client.search({
-        index: stream.target.index,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        ...narrowedTo(body, own),
-        timeout: `${stream.timeoutMs}ms`,
-      }, { requestTimeout: stream.timeoutMs + 1000 });
-      const answer = searchAnswer(res as EsSearchResponse, size);
+      const answer = searchAnswer(await searchOwnIndices(stream, body), size);
       return { body: Buffer.from(JSON.stringify(answer)), cacheable: !answer.timed_out };
     };
     return fetchAnswer(searchCacheKey(name, stream.target.index, body), stream, send, options);
@@ -197,17 +201,8 @@ export function createSearchService(deps: SearchServiceDeps): SearchService {
     const stream = streamOf(name);
     if (stream === undefined) return { kind: 'unknown-stream' };
     const send = async (): Promise<Fetched> => {
-      const own = await indices.of(stream.target, stream.timeoutMs);
-      const filter = own === undefined ? [] : [{ terms: { _index: own } }];
-      const res = await es.client.search({
-        index: stream.target.index,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        query: { bool: { filter: [{ ids: { values: [id] } }, ...filter] } },
-        size: 1,
-        timeout: `${stream.timeoutMs}ms`,
-      }, { requestTimeout: stream.timeoutMs + 1000 });
-      const hit = (res as EsSearchResponse).hits?.hits?.[0];
+      const res = await searchOwnIndices(stream, { query: { bool: { filter: [{ ids: { values: [id] } }] } }, size: 1 });
+      const hit = res.hits?.hits?.[0];
       // An absent event is not cached: it may be indexed a moment later.
       if (hit === undefined) return { body: undefined, cacheable: false };
       return { body: Buffer.from(JSON.stringify({ _id: hit._id, _index: hit._index, _source: hit._source })), cacheable: true };

@@ -75,7 +75,7 @@ export class StreamFields {
     if (known?.reading !== undefined) return known.reading;
     const reading = this.guard(() => this.es.request({
       method: 'GET',
-      path: `/${encodeURIComponent(source.target.index).replace(/%2A/g, '*')}/_mapping?ignore_unavailable=true&allow_no_indices=true`,
+      path: `/${encodeURIComponent(source.target.index)}/_mapping?ignore_unavailable=true&allow_no_indices=true`,
       timeoutMs: this.timeoutMs,
     })).then((res) => {
       const catalog = catalogFromMappings(source.mappings) as Map<string, MappedField>;

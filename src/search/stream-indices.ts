@@ -32,7 +32,7 @@ export class StreamIndices {
     if (resolving === undefined) {
       resolving = this.es.request({
         method: 'GET',
-        path: `/_resolve/index/${encodeURIComponent(target.index).replace(/%2A/g, '*')}?expand_wildcards=open`,
+        path: `/_resolve/index/${encodeURIComponent(target.index)}?expand_wildcards=open`,
         timeoutMs,
       }).then((res) => {
         const body = JSON.parse(res.body) as { indices?: { name: string }[] };
