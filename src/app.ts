@@ -21,7 +21,6 @@ import { eventErrorSchema, itemResultSchema } from './http/ingest-schemas.ts';
 import { registerOpsRoutes } from './http/ops-routes.ts';
 import { registerSearchRoutes } from './http/search-routes.ts';
 import { registerEsCompatRoutes } from './http/es-compat-routes.ts';
-import { createIdGenerator } from './ingest/ids.ts';
 import { createSearchService } from './search/search-service.ts';
 import { problemSchema, sendProblem } from './http/problem.ts';
 
@@ -153,7 +152,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
 
   const intake = new IntakeGate(config.limits.intakeMaxBytes, config.limits.intakeMaxWaitMs);
   registerIngestRoutes(app, { config, streams, framing, pipeline, metrics, intake, accepting: () => accepting, now });
-  registerEsCompatRoutes(app, { config, pipeline, metrics, intake, es: client, newId: createIdGenerator(now), accepting: () => accepting, now });
+  registerEsCompatRoutes(app, { config, pipeline, metrics, intake, es: client, framing, accepting: () => accepting, now });
   registerSearchRoutes(app, search);
   registerOpsRoutes(app, metrics, {
     async check() {

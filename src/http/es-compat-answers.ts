@@ -1,10 +1,11 @@
 // The Elasticsearch-compatible API's answers in Elasticsearch's own shapes: bulk items under
 // their action, single-document answers, and whole-request errors. Pure.
 import type { ItemOutcome } from '../model/item-outcome.ts';
-import type { AcceptedOp, PreparedOp } from '../ingest/es-bulk-ops.ts';
+import type { BulkLines } from '../model/bulk-lines.ts';
+import { acceptedAt, BULK_ACTIONS, type FramedBulk } from '../ingest/es-bulk-framing.ts';
 
 /** One accepted operation's answer; no outcome yet: accepted (202), honestly, not an invented 201. */
-export function itemAnswer(op: AcceptedOp, outcome: ItemOutcome | undefined): Record<string, unknown> {
+export function itemAnswer(op: { index: string; id: string }, outcome: ItemOutcome | undefined): Record<string, unknown> {
   const head = { _index: op.index, _id: op.id };
   if (outcome === undefined) return { ...head, status: 202, result: 'accepted' };
   switch (outcome.result) {
@@ -32,9 +33,8 @@ export function itemAnswer(op: AcceptedOp, outcome: ItemOutcome | undefined): Re
  * ones', in order. Written as text item by item: an answer has an item per operation (~90 bytes
  * each), and objects for all of them cost the main thread more than the text.
  */
-export function bulkAnswerJson(prepared: readonly PreparedOp[], outcomes: readonly (ItemOutcome | undefined)[], tookMs: number): string {
-  let k = 0;
-  let errors = false;
+export function bulkAnswerJson(framed: FramedBulk, outcomes: readonly (ItemOutcome | undefined)[], tookMs: number): string {
+  let errors = framed.refused.length > 0;
   const names = new Map<string, string>();
   const name = (s: string) => {
     let json = names.get(s);
@@ -44,22 +44,32 @@ export function bulkAnswerJson(prepared: readonly PreparedOp[], outcomes: readon
     }
     return json;
   };
-  const items = prepared.map((p): string => {
-    if (!p.ok) {
-      errors = true;
-      return `{"${p.replyAction}":${JSON.stringify({ _index: p.index, _id: p.id, status: p.status, error: p.error })}}`;
+  const { replyActions, refused, lines } = framed;
+  const items = new Array<string>(replyActions.length);
+  let r = 0;
+  let k = 0;
+  for (let i = 0; i < replyActions.length; i++) {
+    const action = BULK_ACTIONS[replyActions[i] as number] as string;
+    const p = refused[r];
+    if (p !== undefined && p.at === i) {
+      r++;
+      items[i] = `{"${action}":${JSON.stringify({ _index: p.index, _id: p.id, status: p.status, error: p.error })}}`;
+      continue;
     }
+    const op = acceptedAt(lines as BulkLines, k);
     const outcome = outcomes[k++];
-    const head = `{"${p.replyAction}":{"_index":${name(outcome?.result === 'created' ? outcome.detail?.index ?? p.index : p.index)},"_id":${name(p.id)}`;
-    if (outcome === undefined) return `${head},"status":202,"result":"accepted"}}`;
-    if (outcome.result === 'created') {
+    const head = `{"${action}":{"_index":${name(outcome?.result === 'created' ? outcome.detail?.index ?? op.index : op.index)},"_id":${name(op.id)}`;
+    if (outcome === undefined) {
+      items[i] = `${head},"status":202,"result":"accepted"}}`;
+    } else if (outcome.result === 'created') {
       const d = outcome.detail;
-      return `${head}${d?.version === undefined ? '' : `,"_version":${d.version}`},"result":${name(d?.result ?? 'created')}${d?.shards === undefined ? '' : `,"_shards":${JSON.stringify(d.shards)}`}${d?.seqNo === undefined ? '' : `,"_seq_no":${d.seqNo}`}${d?.primaryTerm === undefined ? '' : `,"_primary_term":${d.primaryTerm}`},"status":${outcome.status}}}`;
+      items[i] = `${head}${d?.version === undefined ? '' : `,"_version":${d.version}`},"result":${name(d?.result ?? 'created')}${d?.shards === undefined ? '' : `,"_shards":${JSON.stringify(d.shards)}`}${d?.seqNo === undefined ? '' : `,"_seq_no":${d.seqNo}`}${d?.primaryTerm === undefined ? '' : `,"_primary_term":${d.primaryTerm}`},"status":${outcome.status}}}`;
+    } else {
+      errors = true;
+      const answer = itemAnswer(op, outcome);
+      items[i] = `${head},"status":${answer.status as number},"error":${JSON.stringify(answer.error)}}}`;
     }
-    errors = true;
-    const answer = itemAnswer(p, outcome);
-    return `${head},"status":${answer.status as number},"error":${JSON.stringify(answer.error)}}}`;
-  });
+  }
   return `{"took":${tookMs},"errors":${errors},"items":[${items.join(',')}]}`;
 }
 

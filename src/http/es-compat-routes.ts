@@ -7,10 +7,12 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/config.ts';
 import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.ts';
-import { encodeOps, indexPatternMatcher, prepareOps, type AcceptedOp, type PreparedOp } from '../ingest/es-bulk-ops.ts';
-import { parseBulkBody, type BulkDefaults } from '../ingest/es-bulk-request.ts';
-import type { IdGenerator } from '../ingest/ids.ts';
+import { acceptedAt, type FramedBulk } from '../ingest/es-bulk-framing.ts';
+import type { BulkDefaults } from '../ingest/es-bulk-request.ts';
+import type { RequestFraming } from '../ingest/request-framing.ts';
+import { WorkerFailedError } from '../ingest/worker-pool.ts';
 import { IntakeTimeoutError, type IntakeGate } from '../ingest/intake-gate.ts';
+import type { BulkLines } from '../model/bulk-lines.ts';
 import { newBlock } from '../model/event-block.ts';
 import type { ItemOutcome } from '../model/item-outcome.ts';
 import { AckTracker } from '../pipeline/ack-tracker.ts';
@@ -26,7 +28,7 @@ export interface EsCompatDeps {
   metrics: Metrics;
   intake: IntakeGate;
   es: EsClient;
-  newId: IdGenerator;
+  framing: RequestFraming;
   accepting: () => boolean;
   now: () => number;
 }
@@ -63,9 +65,6 @@ const refusal = (status: number, type: string, reason: string, retryAfter?: numb
 
 export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps): void {
   const { config, pipeline, metrics } = deps;
-  const mayWrite = indexPatternMatcher(config.esApi.indices);
-  const pipelines = new Set(config.esApi.pipelines);
-  const access = { mayWrite, pipelineAllowed: (p: string) => pipelines.has(p) };
   let credentialsLogged = false;
 
   /** The request body, decoded (gzip, deflate) and within the body limits, read under the intake bound. */
@@ -86,37 +85,43 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
     }
   }
 
-  /** Parses and checks a bulk body: the operations, in the order of their answers. */
-  function opsOf(body: Buffer, defaults: BulkDefaults): PreparedOp[] {
-    const parsed = parseBulkBody(body, defaults);
-    if (!parsed.ok) throw new Refusal(parsed.status, parsed.body);
-    return prepareOps(parsed.ops, access, deps.newId);
+  /** Parses and checks a bulk body (on a framing worker when it is large): its operations, in the order of their answers. */
+  async function opsOf(body: Buffer, defaults: BulkDefaults): Promise<FramedBulk> {
+    let framed;
+    try {
+      framed = await deps.framing.frameBulk(body, defaults);
+    } catch (err) {
+      if (err instanceof WorkerFailedError) throw refusal(503, 'es_rejected_execution_exception', 'the worker thread processing this request failed; nothing was accepted; retry', 5);
+      throw err;
+    }
+    if (!framed.ok) throw new Refusal(framed.status, framed.body);
+    return framed;
   }
 
   /**
    * Hands the accepted operations to the pipeline; resolves with their outcomes (in order) once
    * Elasticsearch answered every one or the ack timeout passed — at once in `accepted` mode.
    */
-  async function submit(ops: readonly AcceptedOp[]): Promise<(ItemOutcome | undefined)[]> {
-    if (ops.length === 0) return [];
+  async function submit(lines: BulkLines | undefined): Promise<(ItemOutcome | undefined)[]> {
+    if (lines === undefined) return [];
+    const count = lines.idEnds.length;
     if (!deps.accepting()) throw refusal(503, 'node_closed_exception', 'the gateway is shutting down; retry against another instance', 5);
     const admission = pipeline.admitRequest();
     if (!admission.ok) throw refusal(admission.status, 'es_rejected_execution_exception', 'the gateway holds as many events as it may; nothing was accepted', admission.retryAfterSeconds);
     const wait = config.esApi.ack === 'indexed';
-    const acks = wait ? new AckTracker(ops.length) : undefined;
-    const lines = encodeOps(ops);
+    const acks = wait ? new AckTracker(count) : undefined;
     const block = newBlock(lines, { stream: ES_API_STREAM, acceptedAt: deps.now(), kind: 'op' }, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(i, outcome) });
     const submitted = await pipeline.submit([block]);
     if (!submitted.ok) throw refusal(submitted.status, 'es_rejected_execution_exception', submitted.reason === 'closing' ? 'the gateway began shutting down; nothing was accepted' : 'the gateway cannot take these operations now; nothing was accepted', submitted.retryAfterSeconds);
-    metrics.eventsAccepted.inc({ stream: ES_API_STREAM }, ops.length);
-    if (acks === undefined) return new Array<undefined>(ops.length).fill(undefined);
+    metrics.eventsAccepted.inc({ stream: ES_API_STREAM }, count);
+    if (acks === undefined) return new Array<undefined>(count).fill(undefined);
     return (await acks.wait(config.ackTimeoutMs)).outcomes;
   }
 
   /** `refresh=true|wait_for`: the indices written are refreshed before the answer (both mean: visible to search now). */
-  async function refreshIfAsked(refresh: string | undefined, ops: readonly AcceptedOp[]): Promise<void> {
-    if (refresh === undefined || refresh === 'false' || config.esApi.ack === 'accepted' || ops.length === 0) return;
-    const indices = [...new Set(ops.map((o) => o.index))].map(encodeURIComponent).join(',');
+  async function refreshIfAsked(refresh: string | undefined, lines: BulkLines | undefined): Promise<void> {
+    if (refresh === undefined || refresh === 'false' || config.esApi.ack === 'accepted' || lines === undefined) return;
+    const indices = lines.indexNames.map(encodeURIComponent).join(',');
     await deps.es.request({ method: 'POST', path: `/${indices}/_refresh?ignore_unavailable=true&allow_no_indices=true` }).catch(() => undefined);
   }
 
@@ -175,17 +180,16 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
       const started = deps.now();
       const q = request.query;
       try {
-        const prepared = opsOf(await readBody(request), {
+        const framed = await opsOf(await readBody(request), {
           ...(request.params.index === undefined ? {} : { index: request.params.index }),
           ...(q.routing === undefined ? {} : { routing: q.routing }),
           ...(q.pipeline === undefined ? {} : { pipeline: q.pipeline }),
           ...(boolParam(q.require_alias) === undefined ? {} : { requireAlias: boolParam(q.require_alias) }),
           ...(boolParam(q.require_data_stream) === undefined ? {} : { requireDataStream: boolParam(q.require_data_stream) }),
         });
-        const accepted = prepared.filter((p): p is AcceptedOp => p.ok);
-        const outcomes = await submit(accepted);
-        await refreshIfAsked(q.refresh, accepted);
-        return reply.code(200).type('application/json; charset=utf-8').send(bulkAnswerJson(prepared, outcomes, deps.now() - started));
+        const outcomes = await submit(framed.lines);
+        await refreshIfAsked(q.refresh, framed.lines);
+        return reply.code(200).type('application/json; charset=utf-8').send(bulkAnswerJson(framed, outcomes, deps.now() - started));
       } catch (err) {
         return fail(reply, err);
       }
@@ -207,15 +211,16 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
         // document is one bulk source line, byte for byte otherwise.
         const doc = Buffer.from((await readBody(request)).map((b) => (b === 0x0a || b === 0x0d ? 0x20 : b)));
         if (doc.toString('utf8').trim() === '') throw refusal(400, 'parse_exception', 'request body is required');
-        const [prepared] = opsOf(Buffer.concat([Buffer.from(`${JSON.stringify({ [opType]: meta })}\n`), doc, NEWLINE]), {});
-        if (prepared === undefined) throw refusal(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;');
-        if (!prepared.ok) {
-          const answer = documentAnswer({ status: prepared.status, error: prepared.error });
+        const framed = await opsOf(Buffer.concat([Buffer.from(`${JSON.stringify({ [opType]: meta })}\n`), doc, NEWLINE]), {});
+        if (framed.replyActions.length === 0) throw refusal(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;');
+        const [refused] = framed.refused;
+        if (refused !== undefined || framed.lines === undefined) {
+          const answer = documentAnswer({ status: refused?.status, error: refused?.error });
           return json(reply, answer.status, answer.body);
         }
-        const [outcome] = await submit([prepared]);
-        await refreshIfAsked(q.refresh, [prepared]);
-        const answer = documentAnswer(itemAnswer(prepared, outcome));
+        const [outcome] = await submit(framed.lines);
+        await refreshIfAsked(q.refresh, framed.lines);
+        const answer = documentAnswer(itemAnswer(acceptedAt(framed.lines, 0), outcome));
         return json(reply, answer.status, answer.body);
       } catch (err) {
         return fail(reply, err);

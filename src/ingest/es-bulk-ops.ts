@@ -13,6 +13,17 @@ export interface EsApiAccess {
   pipelineAllowed(pipeline: string): boolean;
 }
 
+/** Which indices and ingest pipelines the configuration lets this API use (GATEWAY_ES_API_INDICES, _PIPELINES). */
+export interface EsApiAccessConfig {
+  indices: readonly string[];
+  pipelines: readonly string[];
+}
+
+export function esApiAccess(config: EsApiAccessConfig): EsApiAccess {
+  const pipelines = new Set(config.pipelines);
+  return { mayWrite: indexPatternMatcher(config.indices), pipelineAllowed: (p) => pipelines.has(p) };
+}
+
 /** An operation the gateway takes: its bulk lines, and what its answer names. */
 export interface AcceptedOp {
   ok: true;

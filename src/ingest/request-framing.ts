@@ -16,10 +16,15 @@ import { ByteChunks } from './byte-chunks.ts';
 import { FramingSpeeds, mainThreadShare } from './framing-share.ts';
 import { splitAtNewlines } from './ndjson-framer.ts';
 import type { StreamContext, StreamRegistryConfig } from './stream-context.ts';
+import { esApiAccess, type EsApiAccessConfig } from './es-bulk-ops.ts';
+import { frameBulkBody, type BulkFraming } from './es-bulk-framing.ts';
+import type { BulkDefaults } from './es-bulk-request.ts';
+import { createIdGenerator } from './ids.ts';
 
 export interface FramingWorkerData {
   streams: StreamRegistryConfig;
   limits: IngestLimits;
+  esApi: EsApiAccessConfig;
 }
 
 export interface FramingTask {
@@ -32,6 +37,16 @@ export interface FramingTask {
   now: number;
 }
 
+/** A bulk body of the Elasticsearch-compatible API, framed whole (its operations are pairs of lines or single lines: only parsing tells where one ends). */
+export interface BulkFramingTask {
+  format: 'es-bulk';
+  body: Uint8Array;
+  defaults: BulkDefaults;
+  now: number;
+}
+
+export type WorkerTask = FramingTask | BulkFramingTask;
+
 export type FramingOutcome =
   | { framed: FramedRequest }
   | { bodyError: { status: number; slug: string; title: string; detail: string; extensions: Record<string, unknown> } };
@@ -41,6 +56,8 @@ export const wireError = (e: BodyError): FramingOutcome => ({ bodyError: { statu
 
 export interface RequestFraming {
   frame(format: BodyFormat, chunks: AsyncIterable<Buffer>, ctx: StreamContext, idempotencyKey: string | undefined): Promise<FramedRequest>;
+  /** Frames a bulk body of the Elasticsearch-compatible API (whole, on one thread). */
+  frameBulk(body: Buffer, defaults: BulkDefaults): Promise<BulkFraming>;
   /** Starts the workers (if any) and resolves once they are ready. */
   warm(): Promise<void>;
   close(): Promise<void>;
@@ -71,9 +88,9 @@ const MAIN_SHARE_MAX_BYTES = 1024 * 1024;
 const MIN_PIECE_BYTES = 8 * 1024;
 const INITIAL_BYTES_PER_MS = 50_000;
 
-/** A worker's answer: the outcome, and how long framing took it. */
+/** A worker's answer: the outcome (a BulkFraming for a BulkFramingTask), and how long framing took it. */
 export interface WorkerFramed {
-  outcome: FramingOutcome;
+  outcome: FramingOutcome | BulkFraming;
   ms: number;
 }
 
@@ -117,12 +134,19 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
   const limits = config.limits;
   const { workers, minWorkerBytes, workerIdleMs } = config.framing;
   const size = framingWorkerCount(workers);
+  const access = esApiAccess(config.esApi);
+  const newId = createIdGenerator(now);
+  const frameBulkOnMainThread = (body: Buffer, defaults: BulkDefaults): BulkFraming => {
+    metrics.framedRequests.inc({ thread: 'main' });
+    return frameBulkBody(body, defaults, access, newId);
+  };
   if (size === 0) {
     return {
       frame: (format, chunks, ctx, key) => {
         metrics.framedRequests.inc({ thread: 'main' });
         return format === 'ndjson' ? frameNdjson(chunks, ctx, limits, key) : frameJson(chunks, ctx, limits, key);
       },
+      frameBulk: async (body, defaults) => frameBulkOnMainThread(body, defaults),
       warm: async () => {},
       close: async () => {},
     };
@@ -130,6 +154,7 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
   const workerData: FramingWorkerData = {
     streams: { streams: config.streams, idField: config.idField, defaultIndexPattern: config.defaultIndexPattern, unknownStreams: config.unknownStreams },
     limits,
+    esApi: { indices: config.esApi.indices, pipelines: config.esApi.pipelines },
   };
   const speeds = new FramingSpeeds(INITIAL_BYTES_PER_MS);
   let workerTasks = 0; // handed to workers, not answered yet
@@ -144,7 +169,7 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
       speeds.record('main', task.body.byteLength, performance.now() - started);
     }
   };
-  const pool = new WorkerPool<FramingTask, WorkerFramed>({
+  const pool = new WorkerPool<WorkerTask, WorkerFramed>({
     file: WORKER_FILE,
     size,
     workerData,
@@ -159,7 +184,7 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
     workerTasks++;
     return running.then((r) => {
       speeds.record('worker', bytes, r.ms);
-      return r.outcome;
+      return r.outcome as FramingOutcome;
     }).finally(() => {
       workerTasks--;
     });
@@ -206,6 +231,24 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
       });
       read.length = 0; // the chunks are copied into the parts: let them go while the workers frame
       return mergeParts(await Promise.all(tasks), limits);
+    },
+    async frameBulk(body, defaults) {
+      if (body.length < minWorkerBytes || pool.ready === 0) {
+        if (body.length >= minWorkerBytes) pool.ensureStarted();
+        return frameBulkOnMainThread(body, defaults);
+      }
+      // The body in a buffer of its own (not a slice of a shared one): it is transferred.
+      const own = body.byteOffset === 0 && body.buffer.byteLength === body.length ? body : Buffer.from(body);
+      const task: BulkFramingTask = { format: 'es-bulk', body: own, defaults, now: now() };
+      const running = pool.run(task, [own.buffer as ArrayBuffer]);
+      if (running === undefined) return frameBulkOnMainThread(body, defaults);
+      metrics.framedRequests.inc({ thread: 'worker' });
+      workerTasks++;
+      try {
+        return (await running).outcome as BulkFraming;
+      } finally {
+        workerTasks--;
+      }
     },
     warm: () => pool.warm(),
     close: () => pool.close(),

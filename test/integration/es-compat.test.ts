@@ -58,6 +58,9 @@ describe('the official client pointed at the gateway', () => {
     expect(stats.failed).toBe(0);
     await es.indices.refresh({ index });
     expect((await es.count({ index })).count).toBe(50_000);
+    // Bodies this large are parsed on a framing worker thread, as /v1/events bodies are.
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(Number(/es_gateway_framed_requests_total\{thread="worker"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
   });
 
   it('index, create and bulk on single documents land, with Elasticsearch\'s answers', async () => {

@@ -10,6 +10,7 @@ import { parseBulkResponseText } from '../../src/sink/bulk-response.ts';
 import { encodeOps, prepareOps, type AcceptedOp } from '../../src/ingest/es-bulk-ops.ts';
 import type { BulkOp } from '../../src/ingest/es-bulk-request.ts';
 import { bulkAnswerJson } from '../../src/http/es-compat-answers.ts';
+import { frameBulkBody } from '../../src/ingest/es-bulk-framing.ts';
 
 const indexOp = Buffer.from('{"index":{"_index":"logs","_id":"a","routing":"r1"}}\n{"n":1}\n');
 const deleteOp = Buffer.from('{"delete":{"_index":"logs","_id":"b"}}\n');
@@ -106,14 +107,16 @@ describe('operations of the Elasticsearch-compatible API', () => {
 
 describe('the bulk answer', () => {
   it('is Elasticsearch\'s shape, written as text: accepted, created with its detail, errors, refusals', () => {
-    const prepared = prepareOps([
-      { action: 'index', index: 'logs', id: 'a', routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{}'), line: 1 },
-      { action: 'create', index: 'logs', id: 'b', routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{}'), line: 3 },
-      { action: 'index', index: 'Bad', id: undefined, routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{}'), line: 5 },
-      { action: 'delete', index: 'logs', id: 'c', routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: undefined, line: 7 },
-      { action: 'create', index: 'logs', id: 'd', routing: undefined, pipeline: undefined, requireAlias: false, extra: {}, source: Buffer.from('{}'), line: 8 },
-    ], { mayWrite: () => true, pipelineAllowed: () => false }, () => 'generated');
-    const answer = JSON.parse(bulkAnswerJson(prepared, [
+    const body = [
+      '{"index":{"_index":"logs","_id":"a"}}', '{}',
+      '{"create":{"_index":"logs","_id":"b"}}', '{}',
+      '{"index":{"_index":"Bad"}}', '{}',
+      '{"delete":{"_index":"logs","_id":"c"}}',
+      '{"create":{"_index":"logs","_id":"d"}}', '{}', '',
+    ].join('\n');
+    const framed = frameBulkBody(Buffer.from(body), {}, { mayWrite: () => true, pipelineAllowed: () => false }, () => 'generated');
+    if (!framed.ok) throw new Error('refused');
+    const answer = JSON.parse(bulkAnswerJson(framed, [
       { result: 'created', status: 200, detail: { result: 'updated', version: 2, seqNo: 5, primaryTerm: 1, shards: { total: 2, successful: 1, failed: 0 }, index: 'logs' } },
       { result: 'duplicate', status: 409, error: { type: 'version_conflict_engine_exception', reason: 'exists', es: { type: 'version_conflict_engine_exception', reason: 'exists', index: 'logs' } } },
       { result: 'created', status: 404, detail: { result: 'not_found', version: 1 } },

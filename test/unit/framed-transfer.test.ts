@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { frameBody } from '../../src/ingest/frame-request.ts';
 import { transferListOf } from '../../src/ingest/framed-transfer.ts';
+import { esApiAccess } from '../../src/ingest/es-bulk-ops.ts';
+import { acceptedAt, BULK_ACTIONS, bulkTransferList, frameBulkBody } from '../../src/ingest/es-bulk-framing.ts';
 import { createStreamRegistry } from '../../src/ingest/stream-context.ts';
 import { idAt, indexAt, newBlock, sourceAt } from '../../src/model/event-block.ts';
 
@@ -56,5 +58,35 @@ describe('framed requests (worker → main thread hand-off)', () => {
     const framed = frameBody('ndjson', Buffer.from('nope\n'), ctx, limits);
     const back = structuredClone(framed, { transfer: transferListOf(framed) });
     expect(back).toMatchObject({ parts: [], accepted: 0, rejected: 1 });
+  });
+});
+
+describe('framed bulk bodies of the Elasticsearch-compatible API (worker → main thread hand-off)', () => {
+  const access = esApiAccess({ indices: ['*', '-.*'], pipelines: [] });
+  const body = Buffer.from([
+    '{"index":{"_index":"logs","_id":"ä1"}}', '{"a":1}',
+    '{"create":{"_index":".secret"}}', '{"b":2}',
+    '{"delete":{"_index":"other","_id":"d"}}',
+    '{"index":{}}', '{"c":3}',
+    '',
+  ].join('\n'));
+
+  it('cross threads by transfer: answer actions, refusals, lines, ids and indices as framed', () => {
+    const framed = frameBulkBody(body, { index: 'dflt' }, access, () => 'GEN');
+    const transfer = bulkTransferList(framed);
+    const back = structuredClone(framed, { transfer });
+    expect(transfer.every((b) => b.byteLength === 0)).toBe(true); // moved, not copied
+    if (!back.ok || back.lines === undefined) throw new Error('not framed');
+    expect(Array.from(back.replyActions, (c) => BULK_ACTIONS[c])).toEqual(['index', 'create', 'delete', 'index']);
+    expect(back.refused).toEqual([{ ok: false, at: 1, replyAction: 'create', index: '.secret', id: null, status: 403, error: expect.objectContaining({ type: 'security_exception' }) }]);
+    expect([0, 1, 2].map((k) => acceptedAt(back.lines!, k))).toEqual([{ index: 'logs', id: 'ä1' }, { index: 'other', id: 'd' }, { index: 'dflt', id: 'GEN' }]);
+    const block = newBlock(back.lines, { stream: '_es_api', acceptedAt: 0, kind: 'op' });
+    expect(Buffer.from(block.bulk).toString()).toBe('{"index":{"_index":"logs","_id":"ä1"}}\n{"a":1}\n{"delete":{"_index":"other","_id":"d"}}\n{"create":{"_index":"dflt","_id":"GEN"}}\n{"c":3}\n');
+  });
+
+  it('a malformed body is the whole request refused, nothing to transfer', () => {
+    const framed = frameBulkBody(Buffer.from('{"index":{}}\n'), {}, access, () => 'GEN');
+    expect(bulkTransferList(framed)).toEqual([]);
+    expect(framed).toMatchObject({ ok: false, status: 400 });
   });
 });
