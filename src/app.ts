@@ -23,6 +23,12 @@ import { registerSearchRoutes } from './http/search-routes.ts';
 import { registerEsCompatRoutes } from './http/es-compat-routes.ts';
 import { createSearchService } from './search/search-service.ts';
 import { problemSchema, sendProblem } from './http/problem.ts';
+import { registerAccess } from './http/access.ts';
+import { esError } from './http/es-compat-answers.ts';
+import { RateLimitedError, RateLimitUnavailableError, registerRateLimit } from './http/rate-limit.ts';
+import { openKeyStore, type KeyStore } from './auth/key-store.ts';
+
+const NO_KEYS: KeyStore = { find: () => undefined, size: 0, reload: () => false, close: () => undefined };
 
 export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
@@ -44,6 +50,8 @@ export interface Gateway {
   readonly breakerState: BreakerState;
   /** Starts the framing workers now instead of on demand; resolves once they are ready. */
   warmFramingWorkers(): Promise<void>;
+  /** Reads the keys file again (SIGHUP); false when it cannot be used (the keys stay as they were). */
+  reloadKeys(): boolean;
 }
 
 declare module 'fastify' {
@@ -134,14 +142,36 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     get unflushedAtClose() { return unflushedAtClose; },
     get breakerState() { return breaker.state; },
     warmFramingWorkers: () => framing.warm(),
+    reloadKeys: () => keys?.reload() ?? false,
   });
 
   await deps.beforeRoutes?.(app);
+  // Auth off: no store. On without a keys file (main.ts refuses to start so): no key is valid.
+  const auth = config.auth;
+  const keys: KeyStore | undefined = !auth.enabled ? undefined : auth.keysFile === undefined ? NO_KEYS : openKeyStore({
+    file: auth.keysFile,
+    pollMs: auth.keysPollMs,
+    onReload: (n) => {
+      metrics.apiKeys.set(n);
+      app.log.info({ keys: n }, 'API keys loaded');
+    },
+    onError: (message) => app.log.error(message),
+  });
+  if (!auth.enabled) app.log.warn('GATEWAY_AUTH=off: every route is open to anyone who reaches the port; for local development only');
+  registerAccess(app, { config: auth, keys, now });
+  await registerRateLimit(app, auth.rateLimit, metrics, now);
   app.addSchema(eventErrorSchema);
   app.addSchema(itemResultSchema);
   app.addSchema(problemSchema);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    if (err instanceof RateLimitedError || err instanceof RateLimitUnavailableError) {
+      const limited = err instanceof RateLimitedError;
+      if (request.routeOptions.config.access?.kind === 'es') {
+        return reply.code(err.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(esError(err.statusCode, 'es_rejected_execution_exception', err.message)));
+      }
+      return limited ? sendProblem(request, reply, 429, 'rate-limited', 'Too many requests', err.message) : sendProblem(request, reply, 503, 'rate-limit-unavailable', 'Rate limits unavailable', err.message);
+    }
     if (err.validation !== undefined) return sendProblem(request, reply, 400, 'invalid-request', 'Invalid request', err.message);
     const status = err.statusCode ?? 500;
     if (status < 500) return sendProblem(request, reply, status, (err.code ?? 'bad-request').toLowerCase(), 'Bad request', err.message);
@@ -166,8 +196,9 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
       const esStatus = await health.status();
       if (esStatus !== undefined) (spool === undefined ? blocking : degraded).push(`Elasticsearch not usable (${esStatus.cause}): ${esStatus.detail}; ${esStatus.fix}`);
       const elasticsearch = esStatus?.cause ?? 'ok';
-      if (blocking.length > 0) return { status: 'not_ready', reasons: [...blocking, ...degraded], elasticsearch };
-      return degraded.length > 0 ? { status: 'degraded', reasons: degraded, elasticsearch } : { status: 'ready', reasons: [], elasticsearch };
+      const warnings = auth.enabled ? [] : ['GATEWAY_AUTH=off: every route is open to anyone who reaches the port (local development only)'];
+      if (blocking.length > 0) return { status: 'not_ready', reasons: [...blocking, ...degraded], elasticsearch, warnings };
+      return degraded.length > 0 ? { status: 'degraded', reasons: degraded, elasticsearch, warnings } : { status: 'ready', reasons: [], elasticsearch, warnings };
     },
   });
 
@@ -186,6 +217,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     unflushedAtClose = await pipeline.close(config.shutdownTimeoutMs);
     breaker.shutdown();
     search.close();
+    keys?.close();
     await framing.close();
     templates?.stop();
     if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but neither flushed to Elasticsearch nor spooled before shutdown: lost');

@@ -33,6 +33,9 @@ async function main(): Promise<void> {
   let config: GatewayConfig;
   try {
     config = readConfig();
+    if (config.auth.enabled && config.auth.keysFile === undefined) {
+      throw new ConfigError(['GATEWAY_AUTH=on (the default) needs GATEWAY_KEYS_FILE: create keys with `es-gateway keys create --name … --tenant … --ops ingest --streams …`; for local development only, GATEWAY_AUTH=off']);
+    }
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
@@ -66,6 +69,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    app.log.info({ signal: 'SIGHUP' }, 'reading the keys file again');
+    app.gateway.reloadKeys();
+  });
   await app.ready();
   releaseStartupMemory();
   const address = await app.listen({ host: config.host, port: config.port });

@@ -185,6 +185,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: 'warn',
+    // The benchmarks measure the pipeline: no keys (one SHA-256 per request), and a request rate
+    // limit (still counted per address) no load generator here reaches.
+    GATEWAY_AUTH: 'off',
+    GATEWAY_RATE_LIMIT_MAX: '1000000',
     ES_URL: opts.esUrl,
     // A spool folder of its own (the default, .spool, is relative to the working directory).
     GATEWAY_SPOOL_DIR: path.join(opts.tmpDir, `spool-${port}`),

@@ -3,14 +3,20 @@
 //   serve                              run the gateway (src/main.ts; configured by the environment)
 //   spool inspect <dir> [--json]       what a spool folder holds (read-only)
 //   spool replay <dir> --es <url>      deliver a spool folder to Elasticsearch, offline
+//   keys create … / keys list          make an API key (printed once, its hash in the keys file) / show the file's keys
 import { runSpoolInspect, SPOOL_INSPECT_USAGE } from './spool-inspect-command.ts';
 import { runSpoolReplay, SPOOL_REPLAY_USAGE } from './spool-replay-command.ts';
+import { KEYS_CREATE_USAGE, KEYS_LIST_USAGE, runKeysCreate, runKeysList } from './keys-command.ts';
 
 const USAGE = `usage:
   es-gateway serve                      run the gateway (configured by GATEWAY_* / ES_* variables)
   ${SPOOL_INSPECT_USAGE}   show segments, pending records, oldest age, corrupt records
   ${SPOOL_REPLAY_USAGE}
                                         deliver a spool to Elasticsearch offline (progress, summary)
+  ${KEYS_CREATE_USAGE}
+                                        make an API key: printed once, its SHA-256 added to the keys file
+  ${KEYS_LIST_USAGE}
+                                        the keys file's names, tenants and permissions
 `;
 
 type Command = (args: string[]) => Promise<number | undefined>;
@@ -24,6 +30,8 @@ const COMMANDS: Record<string, Command> = {
   },
   'spool inspect': (args) => runSpoolInspect(args, write),
   'spool replay': (args) => runSpoolReplay(args, write, (text) => void process.stderr.write(text)),
+  'keys create': async (args) => runKeysCreate(args, write, (text) => void process.stderr.write(text)),
+  'keys list': async (args) => runKeysList(args, write, (text) => void process.stderr.write(text)),
 };
 
 async function run(argv: string[]): Promise<number | undefined> {

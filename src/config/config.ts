@@ -2,6 +2,7 @@
 // stream file. Pure: the caller passes the environment and the parsed file (and a reader for
 // secrets given as files).
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { SETTINGS, type SettingName, type SettingSpec } from './settings.ts';
 import { parseStreams, type StreamConfig } from './streams.ts';
 import { checkIndexPattern } from '../model/index-pattern.ts';
@@ -106,7 +107,17 @@ export interface GatewayConfig {
   installTemplates: boolean;
   search: SearchConfig;
   esApi: EsApiConfig;
+  auth: AuthConfig;
   streams: ReadonlyMap<string, StreamConfig>;
+}
+
+export interface AuthConfig {
+  enabled: boolean;
+  keysFile: string | undefined;
+  keysPollMs: number;
+  /** Addresses that may read the ops routes without a key (IPs or CIDR blocks). */
+  opsAllow: string[];
+  rateLimit: { max: number; windowMs: number; redisUrl: string | undefined; redisFailure: 'open' | 'closed' };
 }
 
 export class ConfigError extends Error {
@@ -205,6 +216,11 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
   if (int('GATEWAY_QUEUE_HIGH_WATER_BYTES') > int('GATEWAY_QUEUE_MAX_BYTES')) problems.push('GATEWAY_QUEUE_HIGH_WATER_BYTES must not exceed GATEWAY_QUEUE_MAX_BYTES');
   if (int('GATEWAY_MAX_LINE_BYTES') > int('GATEWAY_MAX_DECOMPRESSED_BYTES')) problems.push('GATEWAY_MAX_LINE_BYTES must not exceed GATEWAY_MAX_DECOMPRESSED_BYTES');
   if (str('GATEWAY_DURABILITY') === 'durable' && opt('GATEWAY_SPOOL_DIR') === undefined) problems.push('GATEWAY_DURABILITY=durable needs GATEWAY_SPOOL_DIR');
+  for (const a of list('GATEWAY_OPS_ALLOW')) {
+    const [ip = '', bits] = a.split('/');
+    const max = isIP(ip) === 6 ? 128 : 32;
+    if (isIP(ip) === 0 || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) problems.push(`GATEWAY_OPS_ALLOW: "${a}" is not an IP address or CIDR block`);
+  }
   const workers = str('GATEWAY_WORKERS');
   if (workers !== undefined && workers !== 'auto' && !/^\d{1,3}$/.test(workers)) problems.push(`GATEWAY_WORKERS must be auto or a whole number (0-999), got "${workers}"`);
   if ((opt('ES_USERNAME') === undefined) !== (opt('ES_PASSWORD') === undefined)) problems.push('ES_USERNAME and ES_PASSWORD go together');
@@ -300,6 +316,13 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
         minRequests: int('GATEWAY_SEARCH_BREAKER_MIN_REQUESTS'),
         resetMs: int('GATEWAY_SEARCH_BREAKER_RESET_MS'),
       },
+    },
+    auth: {
+      enabled: str('GATEWAY_AUTH') === 'on',
+      keysFile: opt('GATEWAY_KEYS_FILE'),
+      keysPollMs: int('GATEWAY_KEYS_POLL_MS'),
+      opsAllow: list('GATEWAY_OPS_ALLOW'),
+      rateLimit: { max: int('GATEWAY_RATE_LIMIT_MAX'), windowMs: int('GATEWAY_RATE_LIMIT_WINDOW_MS'), redisUrl: opt('GATEWAY_RATE_LIMIT_REDIS_URL'), redisFailure: str('GATEWAY_RATE_LIMIT_REDIS_FAILURE') as 'open' | 'closed' },
     },
     streams,
   };

@@ -10,6 +10,7 @@ import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.
 import { acceptedAt, type FramedBulk } from '../ingest/es-bulk-framing.ts';
 import type { BulkDefaults } from '../ingest/es-bulk-request.ts';
 import type { RequestFraming } from '../ingest/request-framing.ts';
+import type { EsApiKeyScope } from '../ingest/es-bulk-ops.ts';
 import { WorkerFailedError } from '../ingest/worker-pool.ts';
 import { IntakeTimeoutError, type IntakeGate } from '../ingest/intake-gate.ts';
 import type { BulkLines } from '../model/bulk-lines.ts';
@@ -41,12 +42,20 @@ const SPOKEN_VERSION = '8.19.0';
 interface BulkQuery { routing?: string; pipeline?: string; require_alias?: string; require_data_stream?: string; refresh?: string }
 
 const NEWLINE = Buffer.from('\n');
+const ANY = { access: { kind: 'es', op: 'any' } } as const;
+const INGEST = { access: { kind: 'es', op: 'ingest' } } as const;
 
 const boolParam = (v: string | undefined): boolean | undefined => (v === undefined ? undefined : v === '' || v === 'true');
 
 /** Answers serialised here: Elasticsearch's shapes have keys no response schema lists. */
 function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/** What the bulk check needs of the request's key (auth on): each operation's index is checked against it. */
+function keyScopeOf(request: FastifyRequest): EsApiKeyScope | undefined {
+  const key = request.apiKey;
+  return key === undefined ? undefined : { name: key.entry.name, indices: key.entry.indices };
 }
 
 class Refusal extends Error {
@@ -65,7 +74,6 @@ const refusal = (status: number, type: string, reason: string, retryAfter?: numb
 
 export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps): void {
   const { config, pipeline, metrics } = deps;
-  let credentialsLogged = false;
 
   /** The request body, decoded (gzip, deflate) and within the body limits, read under the intake bound. */
   async function readBody(request: FastifyRequest): Promise<Buffer> {
@@ -86,10 +94,10 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
   }
 
   /** Parses and checks a bulk body (on a framing worker when it is large): its operations, in the order of their answers. */
-  async function opsOf(body: Buffer, defaults: BulkDefaults): Promise<FramedBulk> {
+  async function opsOf(body: Buffer, defaults: BulkDefaults, keyScope: EsApiKeyScope | undefined): Promise<FramedBulk> {
     let framed;
     try {
-      framed = await deps.framing.frameBulk(body, defaults);
+      framed = await deps.framing.frameBulk(body, defaults, keyScope);
     } catch (err) {
       if (err instanceof WorkerFailedError) throw refusal(503, 'es_rejected_execution_exception', 'the worker thread processing this request failed; nothing was accepted; retry', 5);
       throw err;
@@ -131,11 +139,6 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
     return json(reply, err.status, err.body);
   }
 
-  function noteCredentials(request: FastifyRequest): void {
-    if (credentialsLogged || request.headers.authorization === undefined) return;
-    credentialsLogged = true;
-    request.log.warn('an Elasticsearch-compatible request carried an Authorization header: accepted and ignored (the gateway has no API keys yet)');
-  }
 
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -145,7 +148,6 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
       reply.header('x-elastic-product', 'Elasticsearch');
       return payload;
     });
-    scope.addHook('onRequest', async (request) => noteCredentials(request));
 
     const info = (request: FastifyRequest) => ({
       name: os.hostname(),
@@ -154,7 +156,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
       version: { number: SPOKEN_VERSION, build_flavor: 'default', lucene_version: '9.12.2', minimum_wire_compatibility_version: '7.17.0', minimum_index_compatibility_version: '7.0.0' },
       tagline: `es-gateway in front of Elasticsearch (you asked ${request.headers.host ?? 'it'})`,
     });
-    scope.get('/', { schema: esCompatSchemas.info }, async (request, reply) => json(reply, 200, info(request)));
+    scope.get('/', { schema: esCompatSchemas.info, config: ANY }, async (request, reply) => json(reply, 200, info(request)));
     // HEAD / is Fastify's own for this GET route: the same status and headers, no body.
 
     // A sniffing client asks for the cluster's nodes: it is told of the gateway alone, at the
@@ -173,8 +175,8 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
         },
       },
     });
-    scope.get('/_nodes/http', { schema: esCompatSchemas.nodes }, nodes);
-    scope.get('/_nodes/_all/http', { schema: esCompatSchemas.nodes }, nodes);
+    scope.get('/_nodes/http', { schema: esCompatSchemas.nodes, config: ANY }, nodes);
+    scope.get('/_nodes/_all/http', { schema: esCompatSchemas.nodes, config: ANY }, nodes);
 
     const bulk = async (request: FastifyRequest<{ Params: { index?: string }; Querystring: BulkQuery }>, reply: FastifyReply) => {
       const started = deps.now();
@@ -186,7 +188,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
           ...(q.pipeline === undefined ? {} : { pipeline: q.pipeline }),
           ...(boolParam(q.require_alias) === undefined ? {} : { requireAlias: boolParam(q.require_alias) }),
           ...(boolParam(q.require_data_stream) === undefined ? {} : { requireDataStream: boolParam(q.require_data_stream) }),
-        });
+        }, keyScopeOf(request));
         const outcomes = await submit(framed.lines);
         await refreshIfAsked(q.refresh, framed.lines);
         return reply.code(200).type('application/json; charset=utf-8').send(bulkAnswerJson(framed, outcomes, deps.now() - started));
@@ -195,8 +197,8 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
       }
     };
     for (const url of ['/_bulk', '/:index/_bulk']) {
-      scope.post(url, { schema: esCompatSchemas.bulk }, bulk);
-      scope.put(url, { schema: esCompatSchemas.bulk }, bulk);
+      scope.post(url, { schema: esCompatSchemas.bulk, config: INGEST }, bulk);
+      scope.put(url, { schema: esCompatSchemas.bulk, config: INGEST }, bulk);
     }
 
     /** One document: a bulk of one operation, answered as Elasticsearch answers the document APIs. */
@@ -211,7 +213,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
         // document is one bulk source line, byte for byte otherwise.
         const doc = Buffer.from((await readBody(request)).map((b) => (b === 0x0a || b === 0x0d ? 0x20 : b)));
         if (doc.toString('utf8').trim() === '') throw refusal(400, 'parse_exception', 'request body is required');
-        const framed = await opsOf(Buffer.concat([Buffer.from(`${JSON.stringify({ [opType]: meta })}\n`), doc, NEWLINE]), {});
+        const framed = await opsOf(Buffer.concat([Buffer.from(`${JSON.stringify({ [opType]: meta })}\n`), doc, NEWLINE]), {}, keyScopeOf(request));
         if (framed.replyActions.length === 0) throw refusal(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;');
         const [refused] = framed.refused;
         if (refused !== undefined || framed.lines === undefined) {
@@ -226,10 +228,10 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
         return fail(reply, err);
       }
     };
-    scope.post('/:index/_doc', { schema: esCompatSchemas.docAutoId }, single('index'));
+    scope.post('/:index/_doc', { schema: esCompatSchemas.docAutoId, config: INGEST }, single('index'));
     for (const method of ['put', 'post'] as const) {
-      scope[method]('/:index/_doc/:id', { schema: esCompatSchemas.doc }, single('index'));
-      scope[method]('/:index/_create/:id', { schema: esCompatSchemas.create }, single('create'));
+      scope[method]('/:index/_doc/:id', { schema: esCompatSchemas.doc, config: INGEST }, single('index'));
+      scope[method]('/:index/_create/:id', { schema: esCompatSchemas.create, config: INGEST }, single('create'));
     }
   });
 }

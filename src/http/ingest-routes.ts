@@ -69,7 +69,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
-    scope.post<{ Params: { stream: string }; Querystring: IngestQuery }>('/v1/events/:stream', { schema: ingestRouteSchema }, async (request, reply) => {
+    scope.post<{ Params: { stream: string }; Querystring: IngestQuery }>('/v1/events/:stream', { schema: ingestRouteSchema, config: { access: { kind: 'stream', op: 'ingest' } } }, async (request, reply) => {
       const refuse = (status: number, slug: string, title: string, detail: string, ext: Record<string, unknown> = {}) => {
         metrics.httpRefusals.inc({ status: String(status), reason: slug });
         return sendProblem(request, reply, status, slug, title, detail, ext);

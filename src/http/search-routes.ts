@@ -20,6 +20,11 @@ interface SearchQueryString {
 /** Elasticsearch's limit on an _id, in bytes. */
 const MAX_ID_BYTES = 512;
 
+/** The caller's tenant: its key's; with GATEWAY_AUTH=off everyone is one tenant. */
+function tenantOf(request: FastifyRequest): string {
+  return request.apiKey?.entry.tenant ?? '';
+}
+
 function noCache(request: FastifyRequest): boolean {
   const cc = request.headers['cache-control'];
   return typeof cc === 'string' && /(^|,)\s*no-cache\s*(,|$)/i.test(cc);
@@ -82,24 +87,24 @@ export function registerSearchRoutes(app: FastifyInstance, search: SearchService
   app.addSchema(searchAnswerSchema);
   const badStream = (request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, 400, 'invalid-stream-name', 'Invalid stream name', 'stream names are 1-100 lowercase letters, digits, "_" and "-", starting with a letter or digit');
 
-  app.post<{ Params: { stream: string }; Body: unknown }>('/v1/search/:stream', { schema: searchPostSchema }, async (request, reply) => {
+  app.post<{ Params: { stream: string }; Body: unknown }>('/v1/search/:stream', { schema: searchPostSchema, config: { access: { kind: 'stream', op: 'search' } } }, async (request, reply) => {
     const { stream } = request.params;
     if (!STREAM_NAME.test(stream)) return badStream(request, reply);
-    return answer(request, reply, stream, await search.search(stream, request.body ?? {}, { noCache: noCache(request) }));
+    return answer(request, reply, stream, await search.search(stream, request.body ?? {}, { noCache: noCache(request), tenant: tenantOf(request) }));
   });
 
-  app.get<{ Params: { stream: string }; Querystring: SearchQueryString }>('/v1/search/:stream', { schema: searchGetSchema }, async (request, reply) => {
+  app.get<{ Params: { stream: string }; Querystring: SearchQueryString }>('/v1/search/:stream', { schema: searchGetSchema, config: { access: { kind: 'stream', op: 'search' } } }, async (request, reply) => {
     const { stream } = request.params;
     if (!STREAM_NAME.test(stream)) return badStream(request, reply);
     const body = bodyOfQueryString(request.query);
     if (typeof body === 'string') return sendProblem(request, reply, 400, 'invalid-request', 'Invalid request', body);
-    return answer(request, reply, stream, await search.search(stream, body, { noCache: noCache(request) }));
+    return answer(request, reply, stream, await search.search(stream, body, { noCache: noCache(request), tenant: tenantOf(request) }));
   });
 
-  app.get<{ Params: { stream: string; id: string } }>('/v1/events/:stream/:id', { schema: eventGetSchema }, async (request, reply) => {
+  app.get<{ Params: { stream: string; id: string } }>('/v1/events/:stream/:id', { schema: eventGetSchema, config: { access: { kind: 'stream', op: 'search' } } }, async (request, reply) => {
     const { stream, id } = request.params;
     if (!STREAM_NAME.test(stream)) return badStream(request, reply);
     if (id === '' || Buffer.byteLength(id) > MAX_ID_BYTES) return sendProblem(request, reply, 400, 'invalid-id', 'Invalid id', `an _id is 1 to ${MAX_ID_BYTES} bytes`);
-    return answer(request, reply, stream, await search.getEvent(stream, id, { noCache: noCache(request) }));
+    return answer(request, reply, stream, await search.getEvent(stream, id, { noCache: noCache(request), tenant: tenantOf(request) }));
   });
 }

@@ -3,6 +3,7 @@
 // pipelines the configuration lets this API use), given the gateway's time-ordered id when it has
 // none (an `index` without `_id` becomes a `create`), and written as its bulk lines. Pure.
 import { idIndexColumns, type BulkLines } from '../model/bulk-lines.ts';
+import { namePatternMatcher } from '../model/name-patterns.ts';
 import type { BulkAction, BulkOp } from './es-bulk-request.ts';
 import { indexNameProblem } from './es-index-name.ts';
 import type { IdGenerator } from './ids.ts';
@@ -11,6 +12,8 @@ export interface EsApiAccess {
   /** Whether this API may write to the index (or data stream). */
   mayWrite(index: string): boolean;
   pipelineAllowed(pipeline: string): boolean;
+  /** The request's API key, when auth is on: its name and whether it may write to the index. */
+  key?: { name: string; mayWrite(index: string): boolean };
 }
 
 /** Which indices and ingest pipelines the configuration lets this API use (GATEWAY_ES_API_INDICES, _PIPELINES). */
@@ -19,9 +22,19 @@ export interface EsApiAccessConfig {
   pipelines: readonly string[];
 }
 
-export function esApiAccess(config: EsApiAccessConfig): EsApiAccess {
+/** The request's API key as the bulk check needs it: its name and the index patterns it may write. */
+export interface EsApiKeyScope {
+  name: string;
+  indices: readonly string[];
+}
+
+export function esApiAccess(config: EsApiAccessConfig, key?: EsApiKeyScope): EsApiAccess {
   const pipelines = new Set(config.pipelines);
-  return { mayWrite: indexPatternMatcher(config.indices), pipelineAllowed: (p) => pipelines.has(p) };
+  return {
+    mayWrite: namePatternMatcher(config.indices),
+    pipelineAllowed: (p) => pipelines.has(p),
+    ...(key === undefined ? {} : { key: { name: key.name, mayWrite: namePatternMatcher(key.indices) } }),
+  };
 }
 
 /** An operation the gateway takes: its bulk lines, and what its answer names. */
@@ -51,17 +64,6 @@ export type PreparedOp = AcceptedOp | RefusedOp;
 
 const DATE_MATH = /^<.*>$/;
 
-/**
- * An index pattern list as Elasticsearch writes one (`logs-*,metrics-*,-.*`): a name is allowed
- * when a pattern matches it and no exclusion (`-pattern`) does. `*` matches any characters.
- */
-export function indexPatternMatcher(patterns: readonly string[]): (index: string) => boolean {
-  const toRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-  const include = patterns.filter((p) => !p.startsWith('-')).map(toRegExp);
-  const exclude = patterns.filter((p) => p.startsWith('-')).map((p) => toRegExp(p.slice(1)));
-  return (index) => include.some((re) => re.test(index)) && !exclude.some((re) => re.test(index));
-}
-
 function refused(op: BulkOp, status: number, type: string, reason: string, extra: Record<string, unknown> = {}): RefusedOp {
   return { ok: false, replyAction: replyActionOf(op), index: op.index, id: op.id ?? null, status, error: { type, reason, ...extra } };
 }
@@ -81,6 +83,7 @@ function indexRefusal(index: string, access: EsApiAccess): [number, string, stri
   const bad = indexNameProblem(index);
   if (bad !== undefined) return [400, bad.type, bad.reason, { index_uuid: '_na_', index }];
   if (!access.mayWrite(index)) return [403, 'security_exception', `this gateway does not let the Elasticsearch-compatible API write to [${index}] (GATEWAY_ES_API_INDICES)`, {}];
+  if (access.key !== undefined && !access.key.mayWrite(index)) return [403, 'security_exception', `action [indices:data/write/bulk[s]] is unauthorized for API key [${access.key.name}] on indices [${index}]`, {}];
   return undefined;
 }
 

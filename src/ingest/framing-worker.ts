@@ -23,7 +23,7 @@ const newOpId = createIdGenerator(() => taskNow);
 function frame(task: WorkerTask): { outcome: FramingOutcome | BulkFraming; transfer: ArrayBuffer[] } {
   taskNow = task.now;
   if (task.format === 'es-bulk') {
-    const framed = frameBulkBody(Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), task.defaults, access, newOpId);
+    const framed = frameBulkBody(Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength), task.defaults, task.key === undefined ? access : esApiAccess(data.esApi, task.key), newOpId);
     return { outcome: framed, transfer: bulkTransferList(framed) };
   }
   return frameEvents(task);

@@ -16,7 +16,7 @@ import { ByteChunks } from './byte-chunks.ts';
 import { FramingSpeeds, mainThreadShare } from './framing-share.ts';
 import { splitAtNewlines } from './ndjson-framer.ts';
 import type { StreamContext, StreamRegistryConfig } from './stream-context.ts';
-import { esApiAccess, type EsApiAccessConfig } from './es-bulk-ops.ts';
+import { esApiAccess, type EsApiAccessConfig, type EsApiKeyScope } from './es-bulk-ops.ts';
 import { frameBulkBody, type BulkFraming } from './es-bulk-framing.ts';
 import type { BulkDefaults } from './es-bulk-request.ts';
 import { createIdGenerator } from './ids.ts';
@@ -42,6 +42,8 @@ export interface BulkFramingTask {
   format: 'es-bulk';
   body: Uint8Array;
   defaults: BulkDefaults;
+  /** The request's API key (auth on): each operation's index is checked against it too. */
+  key: EsApiKeyScope | undefined;
   now: number;
 }
 
@@ -57,7 +59,7 @@ export const wireError = (e: BodyError): FramingOutcome => ({ bodyError: { statu
 export interface RequestFraming {
   frame(format: BodyFormat, chunks: AsyncIterable<Buffer>, ctx: StreamContext, idempotencyKey: string | undefined): Promise<FramedRequest>;
   /** Frames a bulk body of the Elasticsearch-compatible API (whole, on one thread). */
-  frameBulk(body: Buffer, defaults: BulkDefaults): Promise<BulkFraming>;
+  frameBulk(body: Buffer, defaults: BulkDefaults, key: EsApiKeyScope | undefined): Promise<BulkFraming>;
   /** Starts the workers (if any) and resolves once they are ready. */
   warm(): Promise<void>;
   close(): Promise<void>;
@@ -136,9 +138,9 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
   const size = framingWorkerCount(workers);
   const access = esApiAccess(config.esApi);
   const newId = createIdGenerator(now);
-  const frameBulkOnMainThread = (body: Buffer, defaults: BulkDefaults): BulkFraming => {
+  const frameBulkOnMainThread = (body: Buffer, defaults: BulkDefaults, key: EsApiKeyScope | undefined): BulkFraming => {
     metrics.framedRequests.inc({ thread: 'main' });
-    return frameBulkBody(body, defaults, access, newId);
+    return frameBulkBody(body, defaults, key === undefined ? access : esApiAccess(config.esApi, key), newId);
   };
   if (size === 0) {
     return {
@@ -146,7 +148,7 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
         metrics.framedRequests.inc({ thread: 'main' });
         return format === 'ndjson' ? frameNdjson(chunks, ctx, limits, key) : frameJson(chunks, ctx, limits, key);
       },
-      frameBulk: async (body, defaults) => frameBulkOnMainThread(body, defaults),
+      frameBulk: async (body, defaults, key) => frameBulkOnMainThread(body, defaults, key),
       warm: async () => {},
       close: async () => {},
     };
@@ -232,16 +234,16 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
       read.length = 0; // the chunks are copied into the parts: let them go while the workers frame
       return mergeParts(await Promise.all(tasks), limits);
     },
-    async frameBulk(body, defaults) {
+    async frameBulk(body, defaults, key) {
       if (body.length < minWorkerBytes || pool.ready === 0) {
         if (body.length >= minWorkerBytes) pool.ensureStarted();
-        return frameBulkOnMainThread(body, defaults);
+        return frameBulkOnMainThread(body, defaults, key);
       }
       // The body in a buffer of its own (not a slice of a shared one): it is transferred.
       const own = body.byteOffset === 0 && body.buffer.byteLength === body.length ? body : Buffer.from(body);
-      const task: BulkFramingTask = { format: 'es-bulk', body: own, defaults, now: now() };
+      const task: BulkFramingTask = { format: 'es-bulk', body: own, defaults, key, now: now() };
       const running = pool.run(task, [own.buffer as ArrayBuffer]);
-      if (running === undefined) return frameBulkOnMainThread(body, defaults);
+      if (running === undefined) return frameBulkOnMainThread(body, defaults, key);
       metrics.framedRequests.inc({ thread: 'worker' });
       workerTasks++;
       try {

@@ -30,6 +30,8 @@ export type SearchOutcome =
 export interface SearchOptions {
   /** Cache-Control: no-cache: a fresh cached answer is not used. */
   noCache: boolean;
+  /** The caller's tenant (its API key's): cached answers and coalesced searches are never shared across tenants. */
+  tenant: string;
 }
 
 interface Stream extends FieldSource {
@@ -118,7 +120,8 @@ export function createSearchService(deps: SearchServiceDeps): SearchService {
   }
 
   /** Sends one search (coalesced with identical ones in flight) and answers from its result or, failing, from the cache. */
-  async function fetchAnswer(key: string, stream: Stream, send: () => Promise<Fetched>, options: SearchOptions): Promise<SearchOutcome> {
+  async function fetchAnswer(query: string, stream: Stream, send: () => Promise<Fetched>, options: SearchOptions): Promise<SearchOutcome> {
+    const key = `${options.tenant}\n${query}`;
     const cached = cache.lookup(key);
     if (cached?.fresh === true && !options.noCache) {
       metrics.searchCache.inc({ result: 'hit' });

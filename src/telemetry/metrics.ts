@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface Metrics {
   registry: Registry;
   eventsAccepted: Counter<'stream'>;
+  rateLimitStoreErrors: Counter;
+  apiKeys: Gauge;
   eventsRejected: Counter<'stream' | 'reason'>;
   queueBytes: Gauge;
   queueEvents: Gauge;
@@ -56,6 +58,8 @@ export function createMetrics(): Metrics {
     readSpool(source) { spool = source; },
     readSearchCache(source) { searchCache = source; },
     registry,
+    rateLimitStoreErrors: new Counter({ name: 'es_gateway_rate_limit_store_errors_total', help: 'Requests that found the rate-limit store (Redis) unreachable: let through unlimited (GATEWAY_RATE_LIMIT_REDIS_FAILURE=open) or answered 503 (closed).', registers: r }),
+    apiKeys: new Gauge({ name: 'es_gateway_api_keys', help: 'API keys loaded from the keys file.', registers: r }),
     eventsAccepted: new Counter({ name: 'es_gateway_events_accepted_total', help: 'Events accepted, by stream.', labelNames: ['stream'], registers: r }),
     eventsRejected: new Counter({ name: 'es_gateway_events_rejected_total', help: 'Events rejected at intake, by stream and reason.', labelNames: ['stream', 'reason'], registers: r }),
     queueBytes: new Gauge({ name: 'es_gateway_queue_bytes', help: 'Bytes of accepted events not yet indexed (queued, in flight or waiting to retry).', registers: r }),

@@ -28,7 +28,7 @@ export interface TestGateway {
 export async function startGateway(env: Record<string, string>, streams?: unknown, url = esUrl()): Promise<TestGateway> {
   // Every gateway gets a spool folder of its own unless the test names one.
   const spoolDir = env.GATEWAY_SPOOL_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'esgw-spool-'));
-  const config = loadConfig({ ES_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, GATEWAY_SPOOL_DIR: spoolDir }, streams);
+  const config = loadConfig({ ES_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', GATEWAY_AUTH: 'off', GATEWAY_RATE_LIMIT_MAX: '1000000', ...env, GATEWAY_SPOOL_DIR: spoolDir }, streams);
   const app = await buildApp(config, { logger: { level: env.LOG_LEVEL ?? 'warn' } });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url: address, close: () => app.close() };

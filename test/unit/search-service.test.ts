@@ -56,7 +56,7 @@ describe('search service', () => {
   it('sends the stream\'s index expression, the window, its index filter and a timeout', async () => {
     const { seen, url } = await fakeElasticsearch(() => [200, hits]);
     const { service } = serviceFor(url);
-    const out = await service.search('app', { query: { term: { service: 'api' } }, size: 1 }, { noCache: false });
+    const out = await service.search('app', { query: { term: { service: 'api' } }, size: 1 }, { noCache: false, tenant: 't' });
     expect(out).toMatchObject({ kind: 'answer', cache: 'MISS' });
     if (out.kind !== 'answer') return;
     expect(JSON.parse(out.body.toString())).toEqual({ took: 3, timed_out: false, total: { value: 1, relation: 'eq' }, hits: [hits.hits.hits[0]], next: [1764633600000] });
@@ -79,9 +79,9 @@ describe('search service', () => {
     const { url } = await fakeElasticsearch((_s, n) => (n === 1 ? [200, hits] : [429, { error: { type: 'es_rejected_execution_exception', reason: 'rejected execution' }, status: 429 }]));
     const { service, metrics } = serviceFor(url);
     const body = { query: { term: { service: 'api' } } };
-    expect(await service.search('app', body, { noCache: false })).toMatchObject({ kind: 'answer', cache: 'MISS' });
-    for (let i = 0; i < 4; i++) expect(await service.search('app', body, { noCache: true })).toMatchObject({ kind: 'answer', cache: 'STALE' });
-    const other = await service.search('app', { query: { term: { service: 'web' } } }, { noCache: false });
+    expect(await service.search('app', body, { noCache: false, tenant: 't' })).toMatchObject({ kind: 'answer', cache: 'MISS' });
+    for (let i = 0; i < 4; i++) expect(await service.search('app', body, { noCache: true, tenant: 't' })).toMatchObject({ kind: 'answer', cache: 'STALE' });
+    const other = await service.search('app', { query: { term: { service: 'web' } } }, { noCache: false, tenant: 't' });
     expect(other).toMatchObject({ kind: 'overloaded', retryAfterSeconds: 1 });
     expect(other.kind === 'overloaded' && other.detail).toContain('rejected execution');
     expect(service.breaker.state).toBe('closed');
@@ -92,7 +92,7 @@ describe('search service', () => {
     const { url } = await fakeElasticsearch(() => [400, { error: { type: 'search_phase_execution_exception', reason: 'all shards failed', root_cause: [{ type: 'parse_exception', reason: 'failed to parse date field [x]' }] }, status: 400 }]);
     const { service } = serviceFor(url);
     for (let i = 0; i < 3; i++) {
-      const out = await service.search('app', { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }, { noCache: false });
+      const out = await service.search('app', { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }, { noCache: false, tenant: 't' });
       expect(out).toMatchObject({ kind: 'rejected' });
       expect(out.kind === 'rejected' && out.detail).toContain('failed to parse date field [x]');
     }
@@ -102,10 +102,10 @@ describe('search service', () => {
   it('5xx answers open the breaker; then nothing is sent and the answer is unavailable with Retry-After', async () => {
     const { seen, url } = await fakeElasticsearch(() => [503, { error: { type: 'unavailable', reason: 'no master' }, status: 503 }]);
     const { service } = serviceFor(url);
-    for (let i = 0; i < 2; i++) expect(await service.search('app', {}, { noCache: false })).toMatchObject({ kind: 'unavailable' });
+    for (let i = 0; i < 2; i++) expect(await service.search('app', {}, { noCache: false, tenant: 't' })).toMatchObject({ kind: 'unavailable' });
     expect(service.breaker.state).toBe('open');
     const sent = seen.length;
-    const out = await service.search('app', {}, { noCache: false });
+    const out = await service.search('app', {}, { noCache: false, tenant: 't' });
     expect(out).toMatchObject({ kind: 'unavailable', retryAfterSeconds: 5 });
     expect(out.kind === 'unavailable' && out.detail).toContain('breaker open');
     expect(seen.length).toBe(sent);
