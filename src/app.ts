@@ -24,6 +24,7 @@ import { registerEsCompatRoutes } from './http/es-compat-routes.ts';
 import { createSearchService } from './search/search-service.ts';
 import { problemSchema, sendProblem } from './http/problem.ts';
 import { registerAccess } from './http/access.ts';
+import { registerDocsRoutes } from './http/docs-routes.ts';
 import { esError } from './http/es-compat-answers.ts';
 import { RateLimitedError, RateLimitUnavailableError, registerRateLimit } from './http/rate-limit.ts';
 import { openKeyStore, type KeyStore } from './auth/key-store.ts';
@@ -38,6 +39,8 @@ export interface AppDeps {
    * (http/openapi.ts) registers @fastify/swagger here; the running gateway does not load it.
    */
   beforeRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** Serve /openapi.json and /docs (default true; the document's generator turns it off). */
+  serveDocs?: boolean;
 }
 
 export interface Gateway {
@@ -184,6 +187,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   registerIngestRoutes(app, { config, streams, framing, pipeline, metrics, intake, accepting: () => accepting, now });
   registerEsCompatRoutes(app, { config, pipeline, metrics, intake, es: client, framing, accepting: () => accepting, now });
   registerSearchRoutes(app, search);
+  if (deps.serveDocs !== false) await registerDocsRoutes(app);
   registerOpsRoutes(app, metrics, {
     async check() {
       // Not ready: cannot take events. Degraded: takes them (into the spool) but cannot deliver now.

@@ -26,7 +26,7 @@ function securityOf(rule: AccessRule | undefined): Record<string, string[]>[] {
 }
 
 const refusals = (es: boolean) => {
-  const body = es ? { description: 'Elasticsearch\'s error shape (`security_exception`, `es_rejected_execution_exception`)' } : { description: 'application/problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+  const body = es ? { description: 'Elasticsearch\'s error shape (`security_exception`, `es_rejected_execution_exception`)', content: { 'application/json': { schema: { type: 'object', required: ['error', 'status'], properties: { error: { type: 'object' }, status: { type: 'integer' } } } } } } : { description: 'application/problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
   return {
     401: { ...body, description: `No valid API key (with WWW-Authenticate). ${body.description}` },
     403: { ...body, description: `The key may not do this operation on this target. ${body.description}` },
@@ -38,6 +38,7 @@ export async function generateOpenApi(): Promise<string> {
   const rules = new Map<string, AccessRule | undefined>();
   const app = await buildApp(loadConfig({ GATEWAY_INSTALL_TEMPLATES: 'false' }), {
     logger: false,
+    serveDocs: false,
     async beforeRoutes(instance) {
       instance.addHook('onRoute', (route) => {
         const url = route.url.replace(/:([A-Za-z_]+)/g, '{$1}');

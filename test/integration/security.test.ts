@@ -4,26 +4,18 @@
 // per-item 403 in a mixed /_bulk body) and /metrics; search caches are per tenant; a key added by
 // `es-gateway keys create` works without a restart; rate limits and byte quotas answer 429.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeysCreate } from '../../src/cli/keys-command.ts';
 import { deleteIndices, esClient, startGateway, unique, type TestGateway } from '../support/gateway.ts';
+import { testKeys } from '../support/keys.ts';
 
 const prefix = unique('it-security');
 const es = esClient();
-const dir = mkdtempSync(path.join(os.tmpdir(), 'esgw-security-'));
-const keysFile = path.join(dir, 'keys.json');
-const keys: Record<string, string> = {};
+const fixture = testKeys();
+const keys = fixture.keys;
+const keysFile = fixture.file;
+const createKey = (name: string, args: string[]) => fixture.create(name, args);
 let gw: TestGateway;
-
-function createKey(name: string, args: string[]): void {
-  const out: string[] = [];
-  expect(runKeysCreate(['--name', name, '--file', keysFile, ...args], (t) => out.push(t), () => {})).toBe(0);
-  keys[name] = out.join('').trim();
-}
 
 const auth = (name: string) => ({ authorization: `ApiKey ${keys[name]}` });
 const ndjson = (lines: object[]) => `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
@@ -41,22 +33,14 @@ beforeAll(async () => {
   createKey('admin', ['--tenant', 'platform', '--ops', 'admin']);
   createKey('limited', ['--tenant', 'team-c', '--ops', 'ingest', '--streams', 'app', '--rate-limit', '3']);
   createKey('metered', ['--tenant', 'team-c', '--ops', 'ingest', '--streams', 'app', '--ingest-bytes-per-second', '1000']);
-  gw = await startGateway({
-    GATEWAY_AUTH: 'on',
-    GATEWAY_KEYS_FILE: keysFile,
-    GATEWAY_KEYS_POLL_MS: '100',
-    GATEWAY_OPS_ALLOW: '192.0.2.0/24', // not the test's loopback: /metrics needs an admin key here
-    GATEWAY_RATE_LIMIT_WINDOW_MS: '60000',
-    GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`,
-    GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`,
-    GATEWAY_ES_API_INDICES: `${prefix}-*`,
-  });
+  // /metrics is not open to the tests' loopback here (fixture.env): it needs an admin key.
+  gw = await startGateway({ ...fixture.env(prefix), GATEWAY_KEYS_POLL_MS: '100' });
 });
 afterAll(async () => {
   await gw?.close();
   await deleteIndices(es, `${prefix}-*`);
   await es.close();
-  rmSync(dir, { recursive: true, force: true });
+  fixture.remove();
 });
 
 describe('the /v1 routes', () => {
