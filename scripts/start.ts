@@ -4,7 +4,7 @@
 // The gateway runs as in production: built first (dist/), with its V8 flags (src/runtime-flags.ts).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS } from '../src/runtime-flags.ts';
+import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS, GATEWAY_PRELOAD } from '../src/runtime-flags.ts';
 import { buildGateway } from './build.ts';
 import { CACHE_ROOT, startElasticsearch, type ElasticsearchNode } from './elasticsearch.ts';
 
@@ -22,7 +22,7 @@ if (esUrl === undefined || esUrl === '') {
   process.stdout.write(`Elasticsearch listening on ${esUrl} (pid ${node.pid}, data in ${node.dataDir})\n`);
 }
 
-const gateway = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, path.join(repo, GATEWAY_ENTRY)], { stdio: 'inherit', env: { ...process.env, ES_URL: esUrl } });
+const gateway = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', path.join(repo, GATEWAY_PRELOAD), path.join(repo, GATEWAY_ENTRY)], { stdio: 'inherit', env: { ...process.env, ES_URL: esUrl } });
 process.stdout.write(`es-gateway starting on http://${process.env.HOST ?? '0.0.0.0'}:${process.env.PORT ?? '8080'} → ${esUrl}\n`);
 
 let stopping = false;

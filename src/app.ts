@@ -16,6 +16,7 @@ import { diagnoseEsError, redactUrl } from './sink/es-diagnosis.ts';
 import { createEsHealth, pingElasticsearch } from './sink/es-health.ts';
 import { gateUntilInstalled, indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
 import { createMetrics, type Metrics } from './telemetry/metrics.ts';
+import { traceLogFields } from './telemetry/tracing.ts';
 import { registerIngestRoutes } from './http/ingest-routes.ts';
 import { eventErrorSchema, itemResultSchema } from './http/ingest-schemas.ts';
 import { registerOpsRoutes } from './http/ops-routes.ts';
@@ -63,10 +64,15 @@ declare module 'fastify' {
   }
 }
 
+function withTraceIds(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  return typeof logger === 'object' && logger !== null ? { ...logger, mixin: traceLogFields } : logger;
+}
+
 export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    // Every line logged while a traced request is handled carries its trace and span ids.
+    logger: withTraceIds(deps.logger ?? { level: config.logLevel }),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/config.ts';
 import { buildApp } from './app.ts';
 import { SpoolLockedError } from './spool/spool-lock.ts';
+import { shutdownTracing } from './telemetry/tracing.ts';
 
 function readConfig(): GatewayConfig {
   const file = process.env.GATEWAY_CONFIG_FILE;
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down: intake stopped, flushing queued events');
     app.gateway.stopIntake();
-    app.close().then(
+    app.close().then(shutdownTracing).then(
       () => process.exit(app.gateway.unflushedAtClose > 0 ? 1 : 0),
       (err: unknown) => { app.log.error({ err }, 'shutdown failed'); process.exit(1); },
     );

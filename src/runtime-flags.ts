@@ -4,6 +4,8 @@
 // idle RSS (bench/README.md, "Idle RSS"). The tests run src/main.ts with the same flags (no build
 // step in the test run).
 export const GATEWAY_ENTRY = 'dist/main.js';
+/** Loaded with --import before the app: starts OpenTelemetry when OTEL_* variables configure it. */
+export const GATEWAY_PRELOAD = 'dist/telemetry/otel-preload.js';
 
 // V8 flags, each measured in bench/README.md under the heading named:
 // - --max-old-space-size=96 --max-semi-space-size=8 --initial-old-space-size=64: without a heap

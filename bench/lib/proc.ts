@@ -154,7 +154,7 @@ export interface GatewayOptions {
   tmpDir: string;
 }
 
-interface Launch { entry: string; flags: readonly string[] }
+interface Launch { entry: string; flags: readonly string[]; preload: readonly string[] }
 const launches = new Map<string, Promise<Launch>>();
 
 /**
@@ -166,10 +166,11 @@ function gatewayLaunch(root: string): Promise<Launch> {
   let launch = launches.get(root);
   if (launch === undefined) {
     launch = (async () => {
-      const mod = (await import(pathToFileURL(path.join(root, 'src', 'runtime-flags.ts')).href)) as { GATEWAY_NODE_FLAGS: readonly string[]; GATEWAY_ENTRY?: string };
+      const mod = (await import(pathToFileURL(path.join(root, 'src', 'runtime-flags.ts')).href)) as { GATEWAY_NODE_FLAGS: readonly string[]; GATEWAY_ENTRY?: string; GATEWAY_PRELOAD?: string };
       const entry = mod.GATEWAY_ENTRY ?? 'src/main.ts';
       if (entry.startsWith('dist/')) buildGateway(root);
-      return { entry, flags: mod.GATEWAY_NODE_FLAGS };
+      // The telemetry preload (checkouts from before it had none): it starts tracing when OTEL_* asks.
+      return { entry, flags: mod.GATEWAY_NODE_FLAGS, preload: mod.GATEWAY_PRELOAD === undefined ? [] : ['--import', path.join(root, mod.GATEWAY_PRELOAD)] };
     })();
     launches.set(root, launch);
   }
@@ -192,10 +193,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
     ES_URL: opts.esUrl,
     // A spool folder of its own (the default, .spool, is relative to the working directory).
     GATEWAY_SPOOL_DIR: path.join(opts.tmpDir, `spool-${port}`),
-    // GATEWAY_*, ES_COMPRESSION and ES_CONNECTION_CLASS settings of the harness's own environment
+    // GATEWAY_*, OTEL_*, ES_COMPRESSION and ES_CONNECTION_CLASS settings of the harness's own environment
     // reach every gateway (for experiments, e.g. GATEWAY_WORKERS=0 or ES_CONNECTION_CLASS=undici);
     // the scenario's own win.
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('GATEWAY_') || k === 'ES_COMPRESSION' || k === 'ES_CONNECTION_CLASS')),
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('GATEWAY_') || k.startsWith('OTEL_') || k === 'ES_COMPRESSION' || k === 'ES_CONNECTION_CLASS')),
     ...opts.env,
   };
   if (opts.streams !== undefined) {
@@ -205,10 +206,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Child> {
   }
   const root = opts.root ?? REPO;
   // As the checkout runs in production: its entry point with its V8 flags (src/runtime-flags.ts).
-  const { entry, flags } = await gatewayLaunch(root);
+  const { entry, flags, preload } = await gatewayLaunch(root);
   // BENCH_GATEWAY_NODE_ARGS: extra node flags for every gateway (e.g. --trace-gc, with BENCH_GATEWAY_LOG).
   const extraArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const proc = spawn(process.execPath, [...flags, ...extraArgs, ...(opts.nodeArgs ?? []), path.join(root, entry)], { cwd: root, env, stdio: ['ignore', process.env.BENCH_GATEWAY_LOG ? fs.openSync(process.env.BENCH_GATEWAY_LOG, 'a') : 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...flags, ...preload, ...extraArgs, ...(opts.nodeArgs ?? []), path.join(root, entry)], { cwd: root, env, stdio: ['ignore', process.env.BENCH_GATEWAY_LOG ? fs.openSync(process.env.BENCH_GATEWAY_LOG, 'a') : 'ignore', 'pipe'] });
   const child = track(proc, port);
   try {
     await waitHttpOk(`${child.url}/${opts.waitReady ? 'readyz' : 'healthz'}`, 60_000, () => !child.exited);

@@ -21,6 +21,7 @@ import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { EsClient } from '../sink/es-client.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { bulkAnswerJson, documentAnswer, esError, itemAnswer } from './es-compat-answers.ts';
+import { activeTraceLink, annotateActiveSpan } from '../telemetry/tracing.ts';
 import { esCompatSchemas } from './es-compat-schemas.ts';
 
 export interface EsCompatDeps {
@@ -118,7 +119,8 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
     if (!admission.ok) throw refusal(admission.status, 'es_rejected_execution_exception', 'the gateway holds as many events as it may; nothing was accepted', admission.retryAfterSeconds);
     const wait = config.esApi.ack === 'indexed';
     const acks = wait ? new AckTracker(count) : undefined;
-    const block = newBlock(lines, { stream: ES_API_STREAM, acceptedAt: deps.now(), kind: 'op' }, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(i, outcome) });
+    const block = newBlock(lines, { stream: ES_API_STREAM, acceptedAt: deps.now(), kind: 'op' }, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(i, outcome), trace: activeTraceLink() });
+    annotateActiveSpan({ 'es_gateway.stream': ES_API_STREAM, 'es_gateway.events': count });
     const submitted = await pipeline.submit([block]);
     if (!submitted.ok) throw refusal(submitted.status, 'es_rejected_execution_exception', submitted.reason === 'closing' ? 'the gateway began shutting down; nothing was accepted' : 'the gateway cannot take these operations now; nothing was accepted', submitted.retryAfterSeconds);
     metrics.eventsAccepted.inc({ stream: ES_API_STREAM }, count);

@@ -16,6 +16,7 @@ import { idAt, indexAt, newBlock, type EventBlock } from '../model/event-block.t
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { sendProblem } from './problem.ts';
+import { activeTraceLink, annotateActiveSpan } from '../telemetry/tracing.ts';
 import { ingestRouteSchema } from './ingest-schemas.ts';
 
 export interface IngestDeps {
@@ -147,11 +148,12 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         const acks = ack === 'indexed' ? new AckTracker(framed.accepted) : undefined;
         tracker = acks;
         const meta = { stream, acceptedAt: deps.now(), kind: 'event' } as const;
+        const traced = activeTraceLink();
         let first = 0;
         blocks = framed.parts.map((part) => {
           const offset = first;
           first += part.idEnds.length;
-          return newBlock(part, meta, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(offset + i, outcome) });
+          return newBlock(part, meta, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(offset + i, outcome), trace: traced });
         });
         const submitted = await pipeline.submit(blocks);
         if (!submitted.ok) {
@@ -168,6 +170,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       }
       metrics.eventsAccepted.inc({ stream }, framed.accepted);
       const counts = countsOf(framed);
+      annotateActiveSpan({ 'es_gateway.stream': stream, 'es_gateway.events': framed.accepted, 'es_gateway.rejected': framed.rejected, 'es_gateway.bytes': Number(request.headers['content-length'] ?? 0), 'es_gateway.result': tracker === undefined ? 'accepted' : 'waiting' });
       if (tracker === undefined) return reply.code(202).send(counts);
       const result = await tracker.wait(config.ackTimeoutMs);
       const items = itemsOf(framed, blocks, result.outcomes);
@@ -177,6 +180,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         return sendProblem(request, reply, 503, 'ack-timeout', 'Not indexed in time', `${pending} events were accepted but not confirmed by Elasticsearch within ${config.ackTimeoutMs} ms; they stay queued, and a retry with the same ids is deduplicated`, { ...counts, items });
       }
       const failed = items.some((i) => i.result !== 'created' && i.result !== 'duplicate');
+      annotateActiveSpan({ 'es_gateway.result': failed ? 'item_errors' : 'indexed' });
       return reply.code(200).send({ ...counts, itemErrors: failed, items });
     });
   });

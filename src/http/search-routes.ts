@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STREAM_NAME } from '../config/streams.ts';
 import type { SearchOutcome, SearchService } from '../search/search-service.ts';
 import { sendProblem } from './problem.ts';
+import { annotateActiveSpan } from '../telemetry/tracing.ts';
 import { eventGetSchema, searchAnswerSchema, searchGetSchema, searchPostSchema } from './search-schemas.ts';
 
 interface SearchQueryString {
@@ -63,6 +64,7 @@ function answer(request: FastifyRequest, reply: FastifyReply, stream: string, ou
   switch (outcome.kind) {
     case 'answer':
       reply.header('x-cache', outcome.cache);
+      annotateActiveSpan({ 'es_gateway.stream': stream, 'es_gateway.search.cache': outcome.cache });
       if (outcome.ageSeconds !== undefined) reply.header('age', String(outcome.ageSeconds));
       if (outcome.cache === 'STALE') reply.header('warning', '110 - "Response is Stale"');
       return reply.code(200).type('application/json; charset=utf-8').send(outcome.body);

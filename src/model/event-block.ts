@@ -22,6 +22,13 @@ export interface EventMeta {
 }
 
 export type OnDone = (i: number, outcome: ItemOutcome) => void;
+
+/** The span of the request that brought a block (a W3C trace context), for links from the spans of its batches. */
+export interface TraceLink {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceFlags: number;
+}
 export type HandBack = (i: number) => void;
 
 /**
@@ -48,6 +55,8 @@ export interface EventBlock extends BulkLines {
   readonly handBack: HandBack | undefined;
   /** Set for blocks gathered from others (retries). */
   readonly routes?: EventRoutes;
+  /** The request's span, when it is traced. */
+  readonly trace?: TraceLink;
 }
 
 /** Events [from, to) of a block: what the queue holds and a batch is made of. */
@@ -67,13 +76,14 @@ export interface BlockOptions {
   onDone?: OnDone | undefined;
   handBack?: HandBack | undefined;
   routes?: EventRoutes | undefined;
+  trace?: TraceLink | undefined;
 }
 
 /** A block of framed events (bulk lines from framing, possibly from another thread). */
 export function newBlock(lines: BulkLines, meta: EventMeta | readonly EventMeta[], options: BlockOptions = {}): EventBlock {
   const count = lines.idEnds.length;
   const bulk = Buffer.isBuffer(lines.bulk) ? lines.bulk : Buffer.from(lines.bulk.buffer, lines.bulk.byteOffset, lines.bulk.byteLength);
-  return { ...lines, bulk, count, meta, attempts: new Uint16Array(count), onDone: options.onDone, handBack: options.handBack, ...(options.routes === undefined ? {} : { routes: options.routes }) };
+  return { ...lines, bulk, count, meta, attempts: new Uint16Array(count), onDone: options.onDone, handBack: options.handBack, ...(options.routes === undefined ? {} : { routes: options.routes }), ...(options.trace === undefined ? {} : { trace: options.trace }) };
 }
 
 export interface EventInput extends BulkEvent, EventMeta {

@@ -16,6 +16,7 @@ import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { countOf, eventAt, opsIn, eventMemory, gatherEvents, rangeMemory, routeOf, wholeBlock, type EventBlock, type EventPick, type EventRange } from '../model/event-block.ts';
 import type { ItemError, ItemOutcome } from '../model/item-outcome.ts';
 import type { EventQueue } from './event-queue.ts';
+import { inSpan, linksTo } from '../telemetry/tracing.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 
 export interface DispatcherDeps {
@@ -170,7 +171,8 @@ export class Dispatcher {
     const end = metrics.bulkLatency.startTimer();
     const ticket = this.limit.begin();
     const sentAt = this.d.now();
-    sink.send(body, docs, opsIn(batch)).then(
+    const links = linksTo(batch.map((r) => r.lines.trace));
+    inSpan('es-gateway bulk flush', { 'es_gateway.events': docs, 'es_gateway.bytes': bulkBodyBytes(body) }, links, () => sink.send(body, docs, opsIn(batch)), true).then(
       (verdicts) => {
         end({ outcome: 'ok' });
         this.consecutiveFailures = 0;

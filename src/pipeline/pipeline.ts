@@ -19,6 +19,7 @@ import { EventQueue } from './event-queue.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { Replayer } from './replayer.ts';
 import { SlowStart } from './slow-start.ts';
+import { inSpan, linksTo } from '../telemetry/tracing.ts';
 import { isSpoolFull, type SpoolPort } from '../spool/spool-port.ts';
 
 export type Admission =
@@ -201,7 +202,7 @@ export class Pipeline {
     const events = spoolBatchOfRanges(ranges);
     this.spoolAppends++;
     try {
-      await spool.append(events);
+      await inSpan('es-gateway spool append', { 'es_gateway.events': events.length }, linksTo(ranges.map((r) => r.lines.trace)), () => spool.append(events));
       this.d.metrics.spooledEvents.inc(events.length);
       this.replayer?.kick();
       return { ok: true };

@@ -13,6 +13,7 @@ import type { Dispatcher } from './dispatcher.ts';
 import { blockOfEvents, idAt, indexAt, rangeMemory, wholeBlock } from '../model/event-block.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { SlowStart } from './slow-start.ts';
+import { inSpan } from '../telemetry/tracing.ts';
 import type { SpoolPort, SpoolReadBatch } from '../spool/spool-port.ts';
 
 export interface ReplayerDeps {
@@ -74,7 +75,11 @@ export class Replayer {
         await this.sleep(Math.max(1, Math.min(100, pace.msUntil(Math.min(batchMaxDocs, Math.ceil(pace.eventsPerSecond / 20)), now()))));
         continue;
       }
-      const batch = await spool.read(allowed, this.d.batchMaxBytes);
+      const batch = await inSpan('es-gateway spool replay', { 'es_gateway.events_allowed': allowed }, [], async (span) => {
+        const read = await spool.read(allowed, this.d.batchMaxBytes);
+        span.setAttribute('es_gateway.events', read?.events.length ?? 0);
+        return read;
+      }, true);
       if (batch === undefined) break;
       this.send(batch);
     }

@@ -55,7 +55,7 @@ export function createBulkSink(es: EsClient, { compression, onSending }: BulkSin
       try {
         const bulkBody = compression === 'gzip' ? [await gzipAsync(body.length === 1 ? body[0] as Buffer : Buffer.concat(body), GZIP_OPTIONS)] : body;
         onSending?.(bulkBodyBytes(bulkBody));
-        response = (await es.request({ method: 'POST', path: kind === 'detailed' ? DETAILED_BULK_PATH : kind === 'ops' ? OPS_BULK_PATH : BULK_PATH, body: bulkBody, contentType: NDJSON, ...(compression === 'gzip' ? { headers: GZIP_HEADERS } : {}) })).body;
+        response = (await es.request({ method: 'POST', path: kind === 'detailed' ? DETAILED_BULK_PATH : kind === 'ops' ? OPS_BULK_PATH : BULK_PATH, body: bulkBody, contentType: NDJSON, api: 'bulk', ...(compression === 'gzip' ? { headers: GZIP_HEADERS } : {}) })).body;
       } catch (err) {
         const e = err as { statusCode?: number; message?: string };
         throw new BulkRequestError(e.message ?? String(err), e.statusCode);

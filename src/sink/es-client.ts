@@ -20,6 +20,8 @@ export interface EsRequest {
   headers?: Record<string, string>;
   /** Overrides the client's request timeout. */
   timeoutMs?: number;
+  /** The Elasticsearch API it calls (`bulk`, `indices.refresh`): the name of the client's own trace span for it. */
+  api?: string;
 }
 
 export interface EsResponse {
@@ -145,6 +147,8 @@ export function createEsClient(es: ElasticsearchConfig, connections: number, obs
         method: req.method,
         path,
         ...(query === undefined ? {} : { querystring: query }),
+        // The client traces a request (a span under the active one) when it knows its API's name.
+        meta: { name: req.api ?? `${req.method} ${path}` },
         // A list of buffers goes as a stream of them (the client joins nothing): such a body is
         // not retried by the client, which is what a bulk request wants anyway.
         ...(body === undefined ? {} : { body: typeof body === 'string' || Buffer.isBuffer(body) ? body : new BufferListBody(body) }),

@@ -16,7 +16,7 @@ export interface GatewayProcess {
 }
 
 export function startGatewayProcess(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, 'src/main.ts'], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', './src/telemetry/otel-preload.ts', 'src/main.ts'], {
     // LOG_LEVEL stays info or lower: the "listening" line tells the test where the gateway is.
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', GATEWAY_AUTH: 'off', GATEWAY_RATE_LIMIT_MAX: '1000000', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
