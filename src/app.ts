@@ -1,6 +1,8 @@
 // buildApp(config, deps) → a Fastify instance with every route and the pipeline behind them.
 // No listen, no globals, no environment: main.ts and the tests both use it.
 import { randomUUID } from 'node:crypto';
+import type { Server as TlsServer } from 'node:tls';
+import { errors as esErrors } from '@elastic/elasticsearch';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GatewayConfig } from './config/config.ts';
 import { IntakeGate } from './ingest/intake-gate.ts';
@@ -23,6 +25,7 @@ import { registerSearchRoutes } from './http/search-routes.ts';
 import { registerEsCompatRoutes } from './http/es-compat-routes.ts';
 import { createSearchService } from './search/search-service.ts';
 import { problemSchema, sendProblem } from './http/problem.ts';
+import { listenerOptions, redactPaths, watchTlsFiles } from './http/server-options.ts';
 
 export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
@@ -54,8 +57,10 @@ declare module 'fastify' {
 
 export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? { level: config.logLevel };
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    logger: typeof logger === 'object' ? { ...logger, redact: { paths: redactPaths(config.server), censor: '[redacted]' } } : logger,
+    ...listenerOptions(config.server),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
@@ -143,7 +148,10 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
     if (err.validation !== undefined) return sendProblem(request, reply, 400, 'invalid-request', 'Invalid request', err.message);
-    const status = err.statusCode ?? 500;
+    // A 4xx of Fastify's own (a body it could not parse, a bad header) is the client's to read;
+    // an Elasticsearch client error that escaped is the gateway's failure, whatever its status,
+    // and its message may name a node or a user: it is logged, not answered.
+    const status = err instanceof esErrors.ElasticsearchClientError ? 500 : err.statusCode ?? 500;
     if (status < 500) return sendProblem(request, reply, status, (err.code ?? 'bad-request').toLowerCase(), 'Bad request', err.message);
     request.log.error({ err }, 'request failed');
     return sendProblem(request, reply, 500, 'internal-error', 'Internal error', 'the gateway failed to handle this request; it has been logged');
@@ -181,7 +189,10 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     void health.status();
     pipeline.resume();
   });
+  const tls = config.server.tls;
+  const stopWatchingTls = tls === undefined ? undefined : watchTlsFiles(tls, (files) => (app.server as unknown as TlsServer).setSecureContext(files), app.log);
   app.addHook('onClose', async () => {
+    stopWatchingTls?.();
     accepting = false;
     unflushedAtClose = await pipeline.close(config.shutdownTimeoutMs);
     breaker.shutdown();

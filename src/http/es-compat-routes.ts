@@ -53,13 +53,19 @@ class Refusal extends Error {
   readonly status: number;
   readonly body: unknown;
   readonly retryAfter: number | undefined;
-  constructor(status: number, body: unknown, retryAfter?: number) {
+  /** The body was not read to its end (too large, too late): the connection is closed after the answer. */
+  readonly closeConnection: boolean;
+  constructor(status: number, body: unknown, retryAfter?: number, closeConnection = false) {
     super('refused');
     this.status = status;
     this.body = body;
     this.retryAfter = retryAfter;
+    this.closeConnection = closeConnection;
   }
 }
+
+/** Elasticsearch's error type for a body the decoder refused, by status. */
+const ES_BODY_ERROR: Record<number, string> = { 413: 'content_too_long_exception', 408: 'timeout_exception' };
 
 const refusal = (status: number, type: string, reason: string, retryAfter?: number) => new Refusal(status, esError(status, type, reason), retryAfter);
 
@@ -78,7 +84,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
       return Buffer.concat(parts);
     } catch (err) {
       if (err instanceof IntakeTimeoutError) throw refusal(429, 'es_rejected_execution_exception', 'the gateway is reading as much as it may at once; retry', 5);
-      if (err instanceof BodyError) throw refusal(err.status, err.status === 413 ? 'content_too_long_exception' : 'parse_exception', err.message);
+      if (err instanceof BodyError) throw new Refusal(err.status, esError(err.status, ES_BODY_ERROR[err.status] ?? 'parse_exception', err.message), undefined, err.status === 413 || err.status === 408);
       throw err;
     } finally {
       ticket.close();
@@ -128,6 +134,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
   function fail(reply: FastifyReply, err: unknown): FastifyReply {
     if (!(err instanceof Refusal)) throw err;
     if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+    if (err.closeConnection) reply.header('connection', 'close');
     return json(reply, err.status, err.body);
   }
 

@@ -129,7 +129,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
             return refuse(503, 'framing-failed', 'Could not process the body', 'the worker thread processing this request failed; nothing was accepted; retry after the indicated delay');
           }
           if (!(err instanceof BodyError)) throw err;
-          if (err.status === 413) reply.header('connection', 'close');
+          // The rest of an oversized or late body is not read: the connection cannot be reused.
+          if (err.status === 413 || err.status === 408) reply.header('connection', 'close');
           return refuse(err.status, err.slug, err.title, err.message, err.extensions);
         }
 
