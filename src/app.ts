@@ -25,7 +25,7 @@ import { registerSearchRoutes } from './http/search-routes.ts';
 import { registerEsCompatRoutes } from './http/es-compat-routes.ts';
 import { createSearchService } from './search/search-service.ts';
 import { problemSchema, sendProblem } from './http/problem.ts';
-import { listenerOptions, redactPaths, watchTlsFiles } from './http/server-options.ts';
+import { listenerOptions, logSafeError, redactPaths, watchTlsFiles } from './http/server-options.ts';
 
 export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
@@ -59,7 +59,9 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? { level: config.logLevel };
   const app = Fastify({
-    logger: typeof logger === 'object' ? { ...logger, redact: { paths: redactPaths(config.server), censor: '[redacted]' } } : logger,
+    logger: typeof logger === 'object'
+      ? { ...logger, redact: { paths: redactPaths(config.server), censor: '[redacted]' }, serializers: { err: logSafeError, ...logger.serializers } }
+      : logger,
     ...listenerOptions(config.server),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

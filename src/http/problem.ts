@@ -19,7 +19,12 @@ export const PROBLEM_BASE = 'urn:es-gateway:problem:';
  */
 export function safeDetail(detail: string): string {
   const frame = detail.search(/\n\s+at /);
-  return (frame < 0 ? detail : detail.slice(0, frame)).replace(/\/\/[^/@\s]*:[^/@\s]*@/g, '//[redacted]@');
+  return withoutUserinfo(frame < 0 ? detail : detail.slice(0, frame));
+}
+
+/** `text` with the credentials of any URL in it (`//user:pass@host`) blanked. */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/\/\/[^/@\s]*:[^/@\s]*@/g, '//[redacted]@');
 }
 
 export function sendProblem(

@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { ServerConfig } from '../config/config.ts';
-import { PROBLEM_BASE } from './problem.ts';
+import { PROBLEM_BASE, withoutUserinfo } from './problem.ts';
 
 /**
  * Node's own request timeout backs up the route's body deadline (GATEWAY_REQUEST_TIMEOUT_MS,
@@ -28,13 +28,25 @@ export const ALWAYS_REDACTED = [
   'headers.cookie',
   'headers["proxy-authorization"]',
   'headers["x-api-key"]',
-  // The Elasticsearch client's errors carry the request they failed, headers included.
-  'err.meta.meta.request.params.headers.authorization',
-  'err.meta.meta.connection.url',
 ];
 
 export function redactPaths(server: ServerConfig): string[] {
   return [...ALWAYS_REDACTED, ...server.logRedact];
+}
+
+/**
+ * How an error is logged: its type, message, stack, code and status, with URL credentials
+ * blanked — not its other members (an Elasticsearch client error's `meta` holds the whole
+ * request it failed, headers included).
+ */
+export function logSafeError(err: Error & { code?: unknown; statusCode?: unknown }): { type: string; message: string; stack: string; [k: string]: unknown } {
+  return {
+    type: err.name,
+    message: withoutUserinfo(String(err.message)),
+    stack: withoutUserinfo(err.stack ?? ''),
+    ...(err.code === undefined ? {} : { code: err.code }),
+    ...(err.statusCode === undefined ? {} : { statusCode: err.statusCode }),
+  };
 }
 
 export interface TlsFiles {
