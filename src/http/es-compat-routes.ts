@@ -3,7 +3,7 @@
 // else. Every operation goes through the same pipeline as /v1/events (queue, batcher, dispatcher,
 // spool, dead letters) and is answered with its real result.
 import os from 'node:os';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/config.ts';
 import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.ts';
@@ -80,7 +80,9 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
     const ticket = deps.intake.open();
     try {
       const parts: Buffer[] = [];
-      for await (const chunk of ticket.chunks(decodedChunks(request.body as Readable, request.headers['content-encoding'], config.limits))) parts.push(chunk);
+      // No body at all (no Content-Type, nothing sent): Fastify ran no parser, and the body is empty.
+      const payload = request.body === undefined || request.body === null ? Readable.from([]) : request.body as Readable;
+      for await (const chunk of ticket.chunks(decodedChunks(payload, request.headers['content-encoding'], config.limits))) parts.push(chunk);
       return Buffer.concat(parts);
     } catch (err) {
       if (err instanceof IntakeTimeoutError) throw refusal(429, 'es_rejected_execution_exception', 'the gateway is reading as much as it may at once; retry', 5);

@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { ServerConfig } from '../config/config.ts';
-import { PROBLEM_BASE, withoutUserinfo } from './problem.ts';
+import { PROBLEM_BASE, sendProblem, withoutUserinfo } from './problem.ts';
 
 /**
  * Node's own request timeout backs up the route's body deadline (GATEWAY_REQUEST_TIMEOUT_MS,
@@ -58,8 +58,8 @@ export function readTlsFiles(tls: NonNullable<ServerConfig['tls']>): TlsFiles {
   return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
 }
 
-/** Fastify's server options for the listener: timeouts, TLS, the early-error answer. */
-export function listenerOptions(server: ServerConfig): Pick<FastifyServerOptions, 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'clientErrorHandler'> & { http?: object; https?: object } {
+/** Fastify's server options for the listener: timeouts, TLS, the early-error answers. */
+export function listenerOptions(server: ServerConfig): Pick<FastifyServerOptions, 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'clientErrorHandler' | 'frameworkErrors'> & { http?: object; https?: object } {
   const requestTimeout = server.requestTimeoutMs + BACKSTOP_MS;
   const node = {
     headersTimeout: server.headersTimeoutMs,
@@ -74,6 +74,7 @@ export function listenerOptions(server: ServerConfig): Pick<FastifyServerOptions
     keepAliveTimeout: server.keepAliveTimeoutMs,
     requestTimeout,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     ...(tls === undefined ? { http: node } : { https: { ...node, ...tls } }),
   };
 }
@@ -96,6 +97,21 @@ function answerClientError(this: { log: FastifyBaseLogger }, err: Error & { code
     socket.write(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy();
+}
+
+/**
+ * The router refused the URL before any route or error handler ran (a bad percent-encoding, a
+ * path parameter past its maximum length): problem+json, as every other refusal.
+ */
+function answerFrameworkError(err: Error & { statusCode?: number; code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode !== undefined && err.statusCode < 500 ? err.statusCode : 500;
+  if (status === 500) {
+    request.log.error({ err }, 'request failed before routing');
+    void sendProblem(request, reply, 500, 'internal-error', 'Internal error', 'the gateway failed to handle this request; it has been logged');
+    return;
+  }
+  const detail = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment of this URL is longer than the server takes' : 'the URL is not valid (a bad percent-encoding?)';
+  void sendProblem(request, reply, status, 'invalid-url', STATUS_CODES[status] ?? 'Bad request', detail);
 }
 
 /**

@@ -19,8 +19,10 @@ const BACKSLASH = 0x5c;
 /**
  * Measures the JSON text `b` as the scanner would (a string's bytes between its quotes, escapes
  * as written; depth counted in objects and arrays, the outermost being 1; every `:` outside
- * a string one member) and answers the first limit it passes, stopping there. Text that is not
- * JSON is measured all the same: JSON.parse says what is wrong with it afterwards.
+ * a string one member) and answers as shapeFailure does. The whole text is measured (it is no
+ * longer than GATEWAY_MAX_LINE_BYTES), so the verdict does not depend on where in the event the
+ * limits are passed. Text that is not JSON is measured all the same: JSON.parse says what is
+ * wrong with it afterwards.
  */
 export function measureShape(b: Uint8Array, limits: EventLimits): ShapeFailure | undefined {
   const n = b.length;
@@ -34,14 +36,12 @@ export function measureShape(b: Uint8Array, limits: EventLimits): ShapeFailure |
       const from = ++i;
       while (i < n && b[i] !== QUOTE) i += b[i] === BACKSLASH ? 2 : 1;
       if (i - from > longest) longest = i - from;
-      if (longest > limits.maxStringBytes) break;
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > deepest) deepest = depth;
-      if (deepest > limits.maxEventDepth) break;
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
-    } else if (c === 0x3a && ++fields > limits.maxEventFields) {
-      break;
+    } else if (c === 0x3a) {
+      fields++;
     }
   }
   return shapeFailure(deepest, fields, longest, limits);
