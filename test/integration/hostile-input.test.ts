@@ -161,6 +161,19 @@ describe('hostile clients', () => {
     expect(await countDocs(es, `${prefix}-shapes-*`)).toBe(2);
   });
 
+  it('passes /_bulk sources through unmeasured: Elasticsearch refuses a 100,000-deep document per item, the others are indexed', async () => {
+    const index = `${prefix}-bulk-deep`;
+    const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    const body = `{"create":{"_index":"${index}"}}\n{"n":1}\n{"create":{"_index":"${index}"}}\n${deep}\n{"create":{"_index":"${index}"}}\n{"n":2}\n`;
+    const res = await post(`${gw.url}/_bulk`, body, NDJSON);
+    expect(res.status, res.body.slice(0, 300)).toBe(200);
+    const out = res.json();
+    expect(out.errors).toBe(true);
+    expect(out.items.map((i: { create: { status: number } }) => i.create.status)).toEqual([201, 400, 201]);
+    expect(out.items[1].create.error.type).toMatch(/parsing_exception|parse_exception/);
+    expect(await countDocs(es, index)).toBe(2);
+  });
+
   it('is healthy afterwards: a normal request is indexed and memory is back under its bound', async () => {
     const res = await post(`${gw.url}/v1/events/after?ack=indexed`, '{"message":"still here"}\n{"message":"and here"}\n', NDJSON);
     expect(res.status, res.body).toBe(200);
