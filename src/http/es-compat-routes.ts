@@ -21,6 +21,7 @@ import type { EsClient } from '../sink/es-client.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { bulkAnswerJson, documentAnswer, esError, itemAnswer } from './es-compat-answers.ts';
 import { esCompatSchemas } from './es-compat-schemas.ts';
+import { closeAfterAnswer } from './close-after-answer.ts';
 
 export interface EsCompatDeps {
   config: GatewayConfig;
@@ -136,7 +137,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
   function fail(reply: FastifyReply, err: unknown): FastifyReply {
     if (!(err instanceof Refusal)) throw err;
     if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
-    if (err.closeConnection) reply.header('connection', 'close');
+    if (err.closeConnection) closeAfterAnswer(reply);
     return json(reply, err.status, err.body);
   }
 
