@@ -1,6 +1,8 @@
 // buildApp(config, deps) → a Fastify instance with every route and the pipeline behind them.
 // No listen, no globals, no environment: main.ts and the tests both use it.
 import { randomUUID } from 'node:crypto';
+import type { Server as TlsServer } from 'node:tls';
+import { errors as esErrors } from '@elastic/elasticsearch';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GatewayConfig } from './config/config.ts';
 import { IntakeGate } from './ingest/intake-gate.ts';
@@ -29,6 +31,7 @@ import { registerDocsRoutes } from './http/docs-routes.ts';
 import { esError } from './http/es-compat-answers.ts';
 import { RateLimitedError, RateLimitUnavailableError, registerRateLimit } from './http/rate-limit.ts';
 import { openKeyStore, type KeyStore } from './auth/key-store.ts';
+import { listenerOptions, logSafeError, redactPaths, watchTlsFiles } from './http/server-options.ts';
 
 const NO_KEYS: KeyStore = { find: () => undefined, size: 0, reload: () => false, close: () => undefined };
 
@@ -70,9 +73,13 @@ function withTraceIds(logger: FastifyServerOptions['logger']): FastifyServerOpti
 
 export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? { level: config.logLevel };
   const app = Fastify({
     // Every line logged while a traced request is handled carries its trace and span ids.
-    logger: withTraceIds(deps.logger ?? { level: config.logLevel }),
+    logger: withTraceIds(typeof logger === 'object'
+      ? { ...logger, redact: { paths: redactPaths(config.server), censor: '[redacted]' }, serializers: { err: logSafeError, ...logger.serializers } }
+      : logger),
+    ...listenerOptions(config.server),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
@@ -155,6 +162,29 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   });
 
   await deps.beforeRoutes?.(app);
+  app.addSchema(eventErrorSchema);
+  app.addSchema(itemResultSchema);
+  app.addSchema(problemSchema);
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    if (err instanceof RateLimitedError || err instanceof RateLimitUnavailableError) {
+      const limited = err instanceof RateLimitedError;
+      if (request.routeOptions.config.access?.kind === 'es') {
+        return reply.code(err.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(esError(err.statusCode, 'es_rejected_execution_exception', err.message)));
+      }
+      return limited ? sendProblem(request, reply, 429, 'rate-limited', 'Too many requests', err.message) : sendProblem(request, reply, 503, 'rate-limit-unavailable', 'Rate limits unavailable', err.message);
+    }
+    if (err.validation !== undefined) return sendProblem(request, reply, 400, 'invalid-request', 'Invalid request', err.message);
+    // A 4xx of Fastify's own (a body it could not parse, a bad header) is the client's to read;
+    // an Elasticsearch client error that escaped is the gateway's failure, whatever its status,
+    // and its message may name a node or a user: it is logged, not answered.
+    const status = err instanceof esErrors.ElasticsearchClientError ? 500 : err.statusCode ?? 500;
+    if (status < 500) return sendProblem(request, reply, status, (err.code ?? 'bad-request').toLowerCase(), 'Bad request', err.message);
+    request.log.error({ err }, 'request failed');
+    return sendProblem(request, reply, 500, 'internal-error', 'Internal error', 'the gateway failed to handle this request; it has been logged');
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`));
+
   // Auth off: no store. On without a keys file (main.ts refuses to start so): no key is valid.
   const auth = config.auth;
   const keys: KeyStore | undefined = !auth.enabled ? undefined : auth.keysFile === undefined ? NO_KEYS : openKeyStore({
@@ -169,25 +199,6 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   if (!auth.enabled) app.log.warn('GATEWAY_AUTH=off: every route is open to anyone who reaches the port; for local development only');
   registerAccess(app, { config: auth, keys, now });
   await registerRateLimit(app, auth.rateLimit, metrics, now);
-  app.addSchema(eventErrorSchema);
-  app.addSchema(itemResultSchema);
-  app.addSchema(problemSchema);
-
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
-    if (err instanceof RateLimitedError || err instanceof RateLimitUnavailableError) {
-      const limited = err instanceof RateLimitedError;
-      if (request.routeOptions.config.access?.kind === 'es') {
-        return reply.code(err.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(esError(err.statusCode, 'es_rejected_execution_exception', err.message)));
-      }
-      return limited ? sendProblem(request, reply, 429, 'rate-limited', 'Too many requests', err.message) : sendProblem(request, reply, 503, 'rate-limit-unavailable', 'Rate limits unavailable', err.message);
-    }
-    if (err.validation !== undefined) return sendProblem(request, reply, 400, 'invalid-request', 'Invalid request', err.message);
-    const status = err.statusCode ?? 500;
-    if (status < 500) return sendProblem(request, reply, status, (err.code ?? 'bad-request').toLowerCase(), 'Bad request', err.message);
-    request.log.error({ err }, 'request failed');
-    return sendProblem(request, reply, 500, 'internal-error', 'Internal error', 'the gateway failed to handle this request; it has been logged');
-  });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`));
 
   const intake = new IntakeGate(config.limits.intakeMaxBytes, config.limits.intakeMaxWaitMs);
   registerIngestRoutes(app, { config, streams, framing, pipeline, metrics, intake, accepting: () => accepting, now });
@@ -222,7 +233,10 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     void health.status();
     pipeline.resume();
   });
+  const tls = config.server.tls;
+  const stopWatchingTls = tls === undefined ? undefined : watchTlsFiles(tls, (files) => (app.server as unknown as TlsServer).setSecureContext(files), app.log);
   app.addHook('onClose', async () => {
+    stopWatchingTls?.();
     accepting = false;
     unflushedAtClose = await pipeline.close(config.shutdownTimeoutMs);
     breaker.shutdown();

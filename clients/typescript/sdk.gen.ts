@@ -77,7 +77,7 @@ export const getMetrics = <ThrowOnError extends boolean = false>(options?: Optio
 /**
  * Ingest events into a stream
  *
- * Body: `application/json` (one event object or an array of them) or `application/x-ndjson` (one event per line, framed as it streams). `Content-Encoding: gzip` or `deflate` is accepted. Each event gets `_id` (from the GATEWAY_ID_FIELD field, else `<Idempotency-Key>:l<line>` / `:e<element>`, else generated) and `@timestamp` when missing.
+ * Body: `application/json` (one event object or an array of them) or `application/x-ndjson` (one event per line, framed as it streams). `Content-Encoding: gzip`, `deflate`, `br` or `zstd` is accepted. Each event gets `_id` (from the GATEWAY_ID_FIELD field, else `<Idempotency-Key>:l<line>` / `:e<element>`, else generated) and `@timestamp` when missing.
  */
 export const postV1EventsByStream = <ThrowOnError extends boolean = false>(options: Options<PostV1EventsByStreamData, ThrowOnError>): RequestResult<PostV1EventsByStreamResponses, PostV1EventsByStreamErrors, ThrowOnError> => (options.client ?? client).post<PostV1EventsByStreamResponses, PostV1EventsByStreamErrors, ThrowOnError>({
     security: [{ name: 'Authorization', type: 'apiKey' }, { scheme: 'bearer', type: 'http' }],

@@ -482,7 +482,11 @@ export type PostV1EventsByStreamErrors = {
      */
     404: Problem;
     /**
-     * Body, decompressed body, an event, or the event count over its limit.
+     * The body did not arrive within GATEWAY_REQUEST_TIMEOUT_MS (request-timeout); nothing accepted, the connection is closed.
+     */
+    408: Problem;
+    /**
+     * Body, decompressed body (or its ratio to the body sent: decompression-ratio), an event, or the event count over its limit.
      */
     413: Problem;
     /**

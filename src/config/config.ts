@@ -26,9 +26,19 @@ export interface ElasticsearchConfig {
   compression: 'none' | 'gzip';
 }
 
-export interface IngestLimits {
+/** Limits on one event's shape, checked while it is scanned (envelope.ts). */
+export interface EventLimits {
+  maxEventDepth: number;
+  maxEventFields: number;
+  maxStringBytes: number;
+}
+
+export interface IngestLimits extends EventLimits {
   maxBodyBytes: number;
   maxDecompressedBytes: number;
+  maxDecompressionRatio: number;
+  /** A body must have arrived this long after its headers (GATEWAY_REQUEST_TIMEOUT_MS). */
+  bodyTimeoutMs: number;
   maxLineBytes: number;
   maxEventsPerRequest: number;
   maxReportedErrors: number;
@@ -85,10 +95,23 @@ export interface SearchConfig {
   breaker: BreakerConfig;
 }
 
+/** The gateway's own listener: timeouts for slow clients, optional TLS, log redaction. */
+export interface ServerConfig {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  socketTimeoutMs: number;
+  /** undefined: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** Extra pino redact paths (GATEWAY_LOG_REDACT). */
+  logRedact: string[];
+}
+
 export interface GatewayConfig {
   host: string;
   port: number;
   logLevel: string;
+  server: ServerConfig;
   elasticsearch: ElasticsearchConfig;
   unknownStreams: 'accept' | 'reject';
   defaultIndexPattern: string;
@@ -232,12 +255,26 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
   const caFingerprint = opt('ES_CA_FINGERPRINT');
   if (caFingerprint !== undefined && !/^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i.test(caFingerprint)) problems.push('ES_CA_FINGERPRINT must be a SHA-256 fingerprint: 64 hex digits, colons optional');
   if (caFingerprint !== undefined && nodes.some((u) => u.startsWith('http:'))) problems.push('ES_CA_FINGERPRINT needs https:// nodes in ES_URL');
+  if (int('GATEWAY_HEADERS_TIMEOUT_MS') > int('GATEWAY_REQUEST_TIMEOUT_MS')) problems.push('GATEWAY_HEADERS_TIMEOUT_MS must not exceed GATEWAY_REQUEST_TIMEOUT_MS');
+  const socketTimeout = int('GATEWAY_SOCKET_TIMEOUT_MS');
+  if (socketTimeout !== 0 && socketTimeout <= Math.max(int('GATEWAY_ACK_TIMEOUT_MS'), int('GATEWAY_SEARCH_TIMEOUT_MS'))) problems.push('GATEWAY_SOCKET_TIMEOUT_MS must be 0 or longer than GATEWAY_ACK_TIMEOUT_MS and GATEWAY_SEARCH_TIMEOUT_MS (a request waiting for Elasticsearch is silent)');
+  const certFile = opt('GATEWAY_TLS_CERT_FILE');
+  const keyFile = opt('GATEWAY_TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) problems.push('GATEWAY_TLS_CERT_FILE and GATEWAY_TLS_KEY_FILE go together');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     host: str('HOST'),
     port: int('PORT'),
     logLevel: str('LOG_LEVEL'),
+    server: {
+      headersTimeoutMs: int('GATEWAY_HEADERS_TIMEOUT_MS'),
+      requestTimeoutMs: int('GATEWAY_REQUEST_TIMEOUT_MS'),
+      keepAliveTimeoutMs: int('GATEWAY_KEEP_ALIVE_TIMEOUT_MS'),
+      socketTimeoutMs: socketTimeout,
+      tls: certFile === undefined || keyFile === undefined ? undefined : { certFile, keyFile },
+      logRedact: list('GATEWAY_LOG_REDACT'),
+    },
     elasticsearch: {
       nodes,
       cloudId,
@@ -259,6 +296,11 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
     limits: {
       maxBodyBytes: int('GATEWAY_MAX_BODY_BYTES'),
       maxDecompressedBytes: int('GATEWAY_MAX_DECOMPRESSED_BYTES'),
+      maxDecompressionRatio: int('GATEWAY_MAX_DECOMPRESSION_RATIO'),
+      bodyTimeoutMs: int('GATEWAY_REQUEST_TIMEOUT_MS'),
+      maxEventDepth: int('GATEWAY_MAX_EVENT_DEPTH'),
+      maxEventFields: int('GATEWAY_MAX_EVENT_FIELDS'),
+      maxStringBytes: int('GATEWAY_MAX_STRING_BYTES'),
       maxLineBytes: int('GATEWAY_MAX_LINE_BYTES'),
       maxEventsPerRequest: int('GATEWAY_MAX_EVENTS_PER_REQUEST'),
       maxReportedErrors: int('GATEWAY_MAX_REPORTED_ERRORS'),

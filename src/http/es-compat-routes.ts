@@ -3,7 +3,7 @@
 // else. Every operation goes through the same pipeline as /v1/events (queue, batcher, dispatcher,
 // spool, dead letters) and is answered with its real result.
 import os from 'node:os';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/config.ts';
 import { BodyError, checkEncoding, decodedChunks } from '../ingest/body-decoder.ts';
@@ -23,6 +23,7 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import { bulkAnswerJson, documentAnswer, esError, itemAnswer } from './es-compat-answers.ts';
 import { activeTraceLink, annotateActiveSpan } from '../telemetry/tracing.ts';
 import { esCompatSchemas } from './es-compat-schemas.ts';
+import { closeAfterAnswer } from './close-after-answer.ts';
 
 export interface EsCompatDeps {
   config: GatewayConfig;
@@ -63,13 +64,19 @@ class Refusal extends Error {
   readonly status: number;
   readonly body: unknown;
   readonly retryAfter: number | undefined;
-  constructor(status: number, body: unknown, retryAfter?: number) {
+  /** The body was not read to its end (too large, too late): the connection is closed after the answer. */
+  readonly closeConnection: boolean;
+  constructor(status: number, body: unknown, retryAfter?: number, closeConnection = false) {
     super('refused');
     this.status = status;
     this.body = body;
     this.retryAfter = retryAfter;
+    this.closeConnection = closeConnection;
   }
 }
+
+/** Elasticsearch's error type for a body the decoder refused, by status. */
+const ES_BODY_ERROR: Record<number, string> = { 413: 'content_too_long_exception', 408: 'timeout_exception' };
 
 const refusal = (status: number, type: string, reason: string, retryAfter?: number) => new Refusal(status, esError(status, type, reason), retryAfter);
 
@@ -83,11 +90,13 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
     const ticket = deps.intake.open();
     try {
       const parts: Buffer[] = [];
-      for await (const chunk of ticket.chunks(decodedChunks(request.body as Readable, request.headers['content-encoding'], config.limits))) parts.push(chunk);
+      // No body at all (no Content-Type, nothing sent): Fastify ran no parser, and the body is empty.
+      const payload = request.body === undefined || request.body === null ? Readable.from([]) : request.body as Readable;
+      for await (const chunk of ticket.chunks(decodedChunks(payload, request.headers['content-encoding'], config.limits))) parts.push(chunk);
       return Buffer.concat(parts);
     } catch (err) {
       if (err instanceof IntakeTimeoutError) throw refusal(429, 'es_rejected_execution_exception', 'the gateway is reading as much as it may at once; retry', 5);
-      if (err instanceof BodyError) throw refusal(err.status, err.status === 413 ? 'content_too_long_exception' : 'parse_exception', err.message);
+      if (err instanceof BodyError) throw new Refusal(err.status, esError(err.status, ES_BODY_ERROR[err.status] ?? 'parse_exception', err.message), undefined, err.status === 413 || err.status === 408);
       throw err;
     } finally {
       ticket.close();
@@ -138,6 +147,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
   function fail(reply: FastifyReply, err: unknown): FastifyReply {
     if (!(err instanceof Refusal)) throw err;
     if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+    if (err.closeConnection) closeAfterAnswer(reply);
     return json(reply, err.status, err.body);
   }
 

@@ -17,6 +17,7 @@ import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { sendProblem } from './problem.ts';
 import { activeTraceLink, annotateActiveSpan } from '../telemetry/tracing.ts';
+import { closeAfterAnswer } from './close-after-answer.ts';
 import { ingestRouteSchema } from './ingest-schemas.ts';
 
 export interface IngestDeps {
@@ -100,7 +101,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       }
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > config.limits.maxBodyBytes) {
-        reply.header('connection', 'close');
+        closeAfterAnswer(reply);
         return refuse(413, 'body-too-large', 'Request body too large', `the request body is larger than ${config.limits.maxBodyBytes} bytes`);
       }
       const admission = pipeline.admitRequest();
@@ -122,7 +123,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
           framed = await deps.framing.frame(format, chunks, ctx, key);
         } catch (err) {
           if (err instanceof IntakeTimeoutError) {
-            reply.header('retry-after', '5').header('connection', 'close');
+            closeAfterAnswer(reply.header('retry-after', '5'));
             return refuse(503, 'intake-busy', 'Too many bytes in flight', 'the gateway is reading as much as it may at once and this request waited too long for room; nothing was accepted');
           }
           if (err instanceof WorkerFailedError) {
@@ -130,7 +131,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
             return refuse(503, 'framing-failed', 'Could not process the body', 'the worker thread processing this request failed; nothing was accepted; retry after the indicated delay');
           }
           if (!(err instanceof BodyError)) throw err;
-          if (err.status === 413) reply.header('connection', 'close');
+          // The rest of an oversized or late body is not read: the connection cannot be reused.
+          if (err.status === 413 || err.status === 408) closeAfterAnswer(reply);
           return refuse(err.status, err.slug, err.title, err.message, err.extensions);
         }
 

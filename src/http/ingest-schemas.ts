@@ -38,7 +38,7 @@ const problem = (description: string) => ({ description, content: { 'application
 
 export const ingestRouteSchema = {
   summary: 'Ingest events into a stream',
-  description: 'Body: `application/json` (one event object or an array of them) or `application/x-ndjson` (one event per line, framed as it streams). `Content-Encoding: gzip` or `deflate` is accepted. Each event gets `_id` (from the GATEWAY_ID_FIELD field, else `<Idempotency-Key>:l<line>` / `:e<element>`, else generated) and `@timestamp` when missing.',
+  description: 'Body: `application/json` (one event object or an array of them) or `application/x-ndjson` (one event per line, framed as it streams). `Content-Encoding: gzip`, `deflate`, `br` or `zstd` is accepted. Each event gets `_id` (from the GATEWAY_ID_FIELD field, else `<Idempotency-Key>:l<line>` / `:e<element>`, else generated) and `@timestamp` when missing.',
   tags: ['ingest'],
   params: {
     type: 'object',
@@ -69,7 +69,8 @@ export const ingestRouteSchema = {
     },
     400: problem('Malformed body, invalid events (all of them, or any with atomic=true), bad query.'),
     404: problem('Unknown stream (GATEWAY_UNKNOWN_STREAMS=reject).'),
-    413: problem('Body, decompressed body, an event, or the event count over its limit.'),
+    408: problem('The body did not arrive within GATEWAY_REQUEST_TIMEOUT_MS (request-timeout); nothing accepted, the connection is closed.'),
+    413: problem('Body, decompressed body (or its ratio to the body sent: decompression-ratio), an event, or the event count over its limit.'),
     415: problem('Unsupported Content-Type or Content-Encoding.'),
     429: problem('The gateway holds as many events as it may; see Retry-After.'),
     503: problem('Nothing accepted: shutting down (shutting-down), the spool full or failing while Elasticsearch is not taking events (spool-unavailable), too many bytes being read (intake-busy), or the framing worker failed (framing-failed). Or ack=indexed timed out (ack-timeout; the events stay queued). See Retry-After.'),

@@ -13,6 +13,20 @@ export interface Problem {
 
 export const PROBLEM_BASE = 'urn:es-gateway:problem:';
 
+/**
+ * A detail as a client may read it: credentials in URLs (`//user:pass@`) blanked and anything
+ * from a stack trace's first frame on dropped — a last guard; details are written not to hold them.
+ */
+export function safeDetail(detail: string): string {
+  const frame = detail.search(/\n\s+at /);
+  return withoutUserinfo(frame < 0 ? detail : detail.slice(0, frame));
+}
+
+/** `text` with the credentials of any URL in it (`//user:pass@host`) blanked. */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/\/\/[^/@\s]*:[^/@\s]*@/g, '//[redacted]@');
+}
+
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -22,7 +36,7 @@ export function sendProblem(
   detail: string,
   extensions: Record<string, unknown> = {},
 ): FastifyReply {
-  const problem: Problem = { type: PROBLEM_BASE + slug, title, status, detail, instance: request.url, requestId: String(request.id), ...extensions };
+  const problem: Problem = { type: PROBLEM_BASE + slug, title, status, detail: safeDetail(detail), instance: request.url, requestId: String(request.id), ...extensions };
   // Serialised here so no response schema can drop a member.
   return reply.code(status).type('application/problem+json').send(JSON.stringify(problem));
 }

@@ -5,7 +5,8 @@
 // (json-object-scanner.ts, scan-plan-check.ts); whatever that way is not sure of — every invalid
 // event among them — goes through JSON.parse and the stream's Ajv validator, as all did before.
 import { isUtf8 } from 'node:buffer';
-import { ARRAY, columns, ESCAPED, KEY_ESCAPED, NUMBER, OBJECT, scanNested, scanned, scanObject, STRING, tables, type MemberTable } from './json-object-scanner.ts';
+import { ARRAY, columns, ESCAPED, KEY_ESCAPED, NUMBER, OBJECT, scanNested, scanned, scanObject, shape, STRING, tables, type MemberTable } from './json-object-scanner.ts';
+import { measureShape, shapeFailure } from './event-shape.ts';
 import { checkScanned, memberAt, numberAt, sameBytes, stringAt } from './scan-plan-check.ts';
 import type { StreamContext } from './stream-context.ts';
 
@@ -218,7 +219,10 @@ function idAt(line: Buffer, m: number): string | undefined {
  */
 export function envelopeScanned(line: Buffer, ctx: StreamContext, fallbackId: string | undefined): EnvelopeResult | undefined {
   const plan = ctx.scanPlan;
-  if (plan === undefined || !scanObject(line) || !checkScanned(plan, line)) return undefined;
+  if (plan === undefined || !scanObject(line)) return undefined;
+  const outOfBounds = shapeFailure(shape.depth, shape.fields, shape.longestString, ctx.limits);
+  if (outOfBounds !== undefined) return outOfBounds;
+  if (!checkScanned(plan, line)) return undefined;
   let given: string | undefined;
   const flatAt = memberAt(plan, plan.idSlot);
   const headAt = plan.idHeadSlot >= 0 ? memberAt(plan, plan.idHeadSlot) : -1;
@@ -276,6 +280,8 @@ export function envelopeLine(line: Buffer, ctx: StreamContext, fallbackId: strin
 
 /** envelopeLine by JSON.parse and the stream's validator (valid UTF-8 `line`): what gives every verdict the scan is not sure of. */
 export function envelopeParsed(line: Buffer, ctx: StreamContext, fallbackId: string | undefined, keepBytes = true): EnvelopeResult {
+  const outOfBounds = measureShape(line, ctx.limits);
+  if (outOfBounds !== undefined) return outOfBounds;
   let value: unknown;
   try {
     value = JSON.parse(line.toString('utf8'));

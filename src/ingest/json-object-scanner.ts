@@ -78,6 +78,14 @@ for (const c of '"\\/bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
 /** Flags of the string skipped last (skipString's second answer). */
 let stringFlags = 0;
 
+/**
+ * The shape of the event scanObject scanned last, measured on the way (the event limits of
+ * GATEWAY_MAX_EVENT_*: a compare per string, key and container, not a pass of their own): its
+ * nesting depth (the event itself is 1), its object members at every level, and its longest
+ * string in bytes as written (keys too). Read it before anything else scans.
+ */
+export const shape = { depth: 0, fields: 0, longestString: 0 };
+
 // Every read checks its bound first: one read past the end, once, makes V8 compile that load for
 // reads past the end from then on, and scanning every event slows by about a third
 // (bench/README.md, "Events scanned instead of parsed").
@@ -95,11 +103,13 @@ function skipWhitespace(b: Uint8Array, i: number): number {
 /** From just after an opening quote to just after the closing one; -1 if the string is invalid. */
 function skipString(b: Uint8Array, i: number, n: number): number {
   let found = 0;
+  const from = i;
   for (;;) {
     if (i >= n) return -1;
     const c = b[i] as number;
     if (c === QUOTE) {
       stringFlags = found;
+      if (i - from > shape.longestString) shape.longestString = i - from;
       return i + 1;
     }
     if (c === BACKSLASH) {
@@ -180,6 +190,7 @@ function skipContainer(b: Uint8Array, i: number, n: number): number {
       if (depth === MAX_DEPTH) return -1;
       const isObject = c === LBRACE;
       containers[depth++] = isObject ? 1 : 0;
+      if (depth >= shape.depth) shape.depth = depth + 1;
       i = skipWhitespace(b, i + 1);
       if (byteAt(b, i) === (isObject ? RBRACE : RBRACKET)) {
         i++;
@@ -219,6 +230,7 @@ function skipContainer(b: Uint8Array, i: number, n: number): number {
 /** A member's key and its colon at i, up to the value (whitespace skipped), or -1. */
 function skipKey(b: Uint8Array, i: number, n: number): number {
   if (byteAt(b, i) !== QUOTE) return -1;
+  shape.fields++;
   i = skipString(b, i + 1, n);
   if (i < 0) return -1;
   i = skipWhitespace(b, i);
@@ -234,7 +246,11 @@ export function scanObject(b: Uint8Array): boolean {
   const n = b.length;
   const i = skipWhitespace(b, 0);
   if (i >= n || b[i] !== LBRACE) return false;
+  shape.depth = 1;
+  shape.fields = 0;
+  shape.longestString = 0;
   const end = scanMembers(b, i + 1, n, scanned);
+  shape.fields += scanned.count;
   return end >= 0 && skipWhitespace(b, end) === n;
 }
 

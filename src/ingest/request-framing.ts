@@ -154,7 +154,7 @@ export function createRequestFraming(config: GatewayConfig, metrics: Metrics, no
     };
   }
   const workerData: FramingWorkerData = {
-    streams: { streams: config.streams, idField: config.idField, defaultIndexPattern: config.defaultIndexPattern, unknownStreams: config.unknownStreams },
+    streams: { streams: config.streams, idField: config.idField, defaultIndexPattern: config.defaultIndexPattern, unknownStreams: config.unknownStreams, limits: config.limits },
     limits,
     esApi: { indices: config.esApi.indices, pipelines: config.esApi.pipelines },
   };

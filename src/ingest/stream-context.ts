@@ -2,7 +2,8 @@
 // schema validator (Ajv, compiled once per schema), and how ids are read or made.
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { ConfigError, type GatewayConfig } from '../config/config.ts';
+import { ConfigError, type EventLimits, type GatewayConfig } from '../config/config.ts';
+import { SETTINGS } from '../config/settings.ts';
 import { compileRouter, type IndexRouter } from './routing.ts';
 import { createIdGenerator, type IdGenerator } from './ids.ts';
 import { STREAM_NAME } from '../config/streams.ts';
@@ -20,6 +21,8 @@ export interface StreamContext {
   idPath: readonly string[];
   newId: IdGenerator;
   now: () => number;
+  /** Depth, fields and string length one event may have. */
+  limits: EventLimits;
 }
 
 export interface StreamRegistry {
@@ -31,7 +34,13 @@ export interface StreamRegistry {
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** The part of the configuration the stream registry reads (a framing worker gets only this). */
-export type StreamRegistryConfig = Pick<GatewayConfig, 'streams' | 'idField' | 'defaultIndexPattern' | 'unknownStreams'>;
+export type StreamRegistryConfig = Pick<GatewayConfig, 'streams' | 'idField' | 'defaultIndexPattern' | 'unknownStreams'> & { limits?: EventLimits };
+
+/** The event limits' defaults (settings.ts), for registries made without a configuration's. */
+function defaultEventLimits(): EventLimits {
+  const byName = (env: string) => Number(SETTINGS.find((s) => s.env === env)?.default);
+  return { maxEventDepth: byName('GATEWAY_MAX_EVENT_DEPTH'), maxEventFields: byName('GATEWAY_MAX_EVENT_FIELDS'), maxStringBytes: byName('GATEWAY_MAX_STRING_BYTES') };
+}
 
 export function createStreamRegistry(config: StreamRegistryConfig, now: () => number = Date.now): StreamRegistry {
   const ajv = useFastStringLength(new Ajv({ allErrors: false, strict: false }));
@@ -39,6 +48,9 @@ export function createStreamRegistry(config: StreamRegistryConfig, now: () => nu
   const newId = createIdGenerator(now);
   const idPath = config.idField.split('.');
   const schemaless = compileScanPlan(undefined, config.idField);
+  const given = config.limits ?? defaultEventLimits();
+  // Only the three numbers: the whole IngestLimits may be what was passed.
+  const limits: EventLimits = { maxEventDepth: given.maxEventDepth, maxEventFields: given.maxEventFields, maxStringBytes: given.maxStringBytes };
   const make = (stream: string, pattern: string, validate: ValidateFunction | undefined, scanPlan: ScanPlan | undefined): StreamContext => ({
     stream,
     route: compileRouter(pattern, stream),
@@ -48,6 +60,7 @@ export function createStreamRegistry(config: StreamRegistryConfig, now: () => nu
     idPath,
     newId,
     now,
+    limits,
   });
   const configured = new Map<string, StreamContext>();
   const problems: string[] = [];

@@ -116,7 +116,9 @@ export function createSearchService(deps: SearchServiceDeps): SearchService {
       return { reason: err.statusCode < 500 ? 'rejected' : 'unavailable', detail: err.message };
     }
     if (err instanceof errors.TimeoutError) return { reason: 'timeout', detail: 'Elasticsearch did not answer in time' };
-    return { reason: 'unreachable', detail: `Elasticsearch is unreachable: ${(err as Error).message}` };
+    // The client's message names the node's address, which clients of the gateway need not know.
+    const code = (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
+    return { reason: 'unreachable', detail: `Elasticsearch is unreachable${typeof code === 'string' ? ` (${code})` : ''}` };
   }
 
   /** Sends one search (coalesced with identical ones in flight) and answers from its result or, failing, from the cache. */
