@@ -14,7 +14,9 @@ import type { SpoolPort } from './spool/spool-port.ts';
 import { createEsClient } from './sink/es-client.ts';
 import { diagnoseEsError, redactUrl } from './sink/es-diagnosis.ts';
 import { createEsHealth, pingElasticsearch } from './sink/es-health.ts';
-import { gateUntilInstalled, indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
+import { gateUntilInstalled, installTemplatesWithRetry } from './sink/index-templates.ts';
+import { installGovernance } from './governance/governance-install.ts';
+import { startLifecycleFallback } from './governance/lifecycle-fallback.ts';
 import { createMetrics, type Metrics } from './telemetry/metrics.ts';
 import { registerIngestRoutes } from './http/ingest-routes.ts';
 import { eventErrorSchema, itemResultSchema } from './http/ingest-schemas.ts';
@@ -68,8 +70,14 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   const client = createEsClient(es, config.pipeline.maxInFlight + config.search.maxInFlight + 4, (node, ok) => metrics.esRequests.inc({ node, outcome: ok ? 'ok' : 'failed' }));
   if (!es.tlsRejectUnauthorized && es.caFingerprint === undefined) app.log.warn('ES_TLS_REJECT_UNAUTHORIZED=false: any certificate is accepted from Elasticsearch; use ES_CA_FILE or ES_CA_FINGERPRINT outside a test cluster');
   let lastTemplateCause: string | undefined;
+  let lifecycleFallback: { stop(): void } | undefined;
+  let closed = false;
   const templates = config.installTemplates
-    ? installTemplatesWithRetry(client, indexTemplates(config), (err) => {
+    ? installTemplatesWithRetry(async () => {
+      const support = await installGovernance(client, config, app.log, now);
+      const managed = [...config.streams.values()].some((s) => s.dataStream && s.lifecycle?.kind === 'managed');
+      if (support === 'none' && managed && config.governance.lifecycleFallback === 'auto' && !closed) lifecycleFallback = startLifecycleFallback(client, config, app.log, now);
+    }, (err) => {
       // One line per cause, not one per retry.
       const d = diagnoseEsError(err);
       if (d.cause === lastTemplateCause) return;
@@ -188,6 +196,8 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     search.close();
     await framing.close();
     templates?.stop();
+    closed = true;
+    lifecycleFallback?.stop();
     if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but neither flushed to Elasticsearch nor spooled before shutdown: lost');
     await client.close();
   });

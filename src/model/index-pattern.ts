@@ -17,3 +17,16 @@ export function checkIndexPattern(pattern: string): string | undefined {
 export function indexPatternGlob(pattern: string, stream: string): string {
   return pattern.replace(/\{([^}]*)\}/g, (_m, token: string) => (token === 'stream' ? stream : '*'));
 }
+
+/** Whether the pattern names one index (no date token): `{stream}` alone does not count. */
+export function isFixedName(pattern: string): boolean {
+  return !/\{(?!stream\})[^}]*\}/.test(pattern);
+}
+
+/**
+ * The data stream name a pattern gives when its date tokens are dropped, with the separator in
+ * front of each: "events-{stream}-{yyyy.MM.dd}" → "events-{stream}".
+ */
+export function withoutDateTokens(pattern: string): string {
+  return pattern.replace(/[-_.]?\{(?!stream\})[^}]*\}/g, '');
+}
