@@ -3,6 +3,8 @@
 //   serve                              run the gateway (src/main.ts; configured by the environment)
 //   spool inspect <dir> [--json]       what a spool folder holds (read-only)
 //   spool replay <dir> --es <url>      deliver a spool folder to Elasticsearch, offline
+//   mappings diff|apply|history|rollback   the streams' mappings against the cluster, audited changes
+import { MAPPINGS_USAGE, runMappings } from './mappings-command.ts';
 import { runSpoolInspect, SPOOL_INSPECT_USAGE } from './spool-inspect-command.ts';
 import { runSpoolReplay, SPOOL_REPLAY_USAGE } from './spool-replay-command.ts';
 
@@ -11,6 +13,7 @@ const USAGE = `usage:
   ${SPOOL_INSPECT_USAGE}   show segments, pending records, oldest age, corrupt records
   ${SPOOL_REPLAY_USAGE}
                                         deliver a spool to Elasticsearch offline (progress, summary)
+  ${MAPPINGS_USAGE}
 `;
 
 type Command = (args: string[]) => Promise<number | undefined>;
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   },
   'spool inspect': (args) => runSpoolInspect(args, write),
   'spool replay': (args) => runSpoolReplay(args, write, (text) => void process.stderr.write(text)),
+  ...Object.fromEntries(['diff', 'apply', 'history', 'rollback'].map((sub) => [`mappings ${sub}`, (args: string[]) => runMappings(sub, args, write, (text) => void process.stderr.write(text))])),
 };
 
 async function run(argv: string[]): Promise<number | undefined> {

@@ -28,11 +28,13 @@ export async function installGovernance(es: EsClient, config: GatewayConfig, log
     const policy = support === 'ilm' ? ilmPolicy(s) : undefined;
     if (policy !== undefined) await es.request({ method: 'PUT', path: `/_ilm/policy/${encodeURIComponent(ilmPolicyName(s.name))}`, body: JSON.stringify(policy) });
   }
-  for (const t of governedTemplates(config, support)) {
-    if (t.stream === undefined) {
-      await es.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(t.name)}`, body: JSON.stringify(t.body) });
-      continue;
-    }
+  const templates = governedTemplates(config, support);
+  // The gateway's own first (the audit index's among them): the streams' installs write audit entries.
+  for (const t of templates) {
+    if (t.stream === undefined) await es.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(t.name)}`, body: JSON.stringify(t.body) });
+  }
+  for (const t of templates) {
+    if (t.stream === undefined) continue;
     const state = await readStreamState(es, config, t.stream);
     if (state.template === undefined) {
       try {
