@@ -129,6 +129,23 @@ describe('mappings commands', () => {
     }
   });
 
+  it('a gateway started with the same file changes nothing; one started with an older file leaves the cluster\'s template alone', async () => {
+    const templateOf = async () => (await es.indices.getIndexTemplate({ name: `es-gateway-stream-web-*` })).index_templates.find((t) => t.index_template.index_patterns.includes(dataStream))!.index_template;
+    const before = await templateOf();
+    expect(before.version).toBe(2);
+    for (const file of [streamsFile('long', { note: { type: 'keyword' } }), streamsFile('long')]) {
+      const other = await startGateway(env, file);
+      await other.app.ready();
+      // Its first write waits for the install: after one, the install is done.
+      expect((await post(`${other.url}/v1/events/web?ack=indexed`, JSON.stringify({ event: { id: 'restart' }, level: 'info' }), NDJSON)).json().items[0].result).toMatch(/created|duplicate/);
+      await other.close();
+      const after = await templateOf();
+      expect(after.version).toBe(2);
+      expect(after.template?.mappings).toEqual(before.template?.mappings);
+    }
+    expect(JSON.parse((await cli('history', 'web', '--json')).out).versions).toHaveLength(2);
+  });
+
   it('breaking change under load: rollover and alias switch, no event refused or lost', async () => {
     writeFile(streamsFile('keyword', { note: { type: 'keyword' } }));
     const diff = await cli('diff');
@@ -150,10 +167,10 @@ describe('mappings commands', () => {
 
     // Nothing refused, nothing dead-lettered while the change happened: every item created.
     for (const r of results) expect(r.other).toEqual([]);
-    // Exactly what was acknowledged, once each, plus the setup's event and the compatible change's.
+    // Exactly what was acknowledged, once each, plus the setup's event, the compatible change's and the restarts'.
     const webIds = await allIds(es, dataStream);
-    expect(webIds.length).toBe(results[0]!.created.length + 2);
-    expect(new Set(webIds)).toEqual(new Set([...results[0]!.created.map((c) => c.split(' ')[0]), 'web-0', 'web-note']));
+    expect(webIds.length).toBe(results[0]!.created.length + 3);
+    expect(new Set(webIds)).toEqual(new Set([...results[0]!.created.map((c) => c.split(' ')[0]), 'web-0', 'web-note', 'restart']));
     expect(await countDocs(es, alias)).toBe(results[1]!.created.length + 2);
     expect(await countDocs(es, dlq)).toBe(0);
 
