@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type GatewayConfig } from '../config/config.ts';
-import { createEsClient, type EsClient } from '../sink/es-client.ts';
+import { createEsClient, EsRequestError, type EsClient } from '../sink/es-client.ts';
+import { diagnoseEsError } from '../sink/es-diagnosis.ts';
 import { applyPlan } from '../governance/mapping-apply.ts';
 import { readHistory } from '../governance/mapping-audit.ts';
 import { planRollback, planStreams, UnknownStreamError, UnknownVersionError, type StreamPlan } from '../governance/mapping-session.ts';
@@ -92,7 +93,11 @@ export async function runMappings(sub: string, args: string[], out: Out, err: Ou
   } catch (e) {
     if (e instanceof UsageError) err(`es-gateway mappings ${sub}: ${e.message}\nusage: ${MAPPINGS_USAGE}\n`);
     else if (e instanceof UnknownStreamError || e instanceof UnknownVersionError) err(`es-gateway mappings ${sub}: ${e.message}\n`);
-    else err(`es-gateway mappings ${sub}: ${(e as Error).message}\n`);
+    else if (e instanceof EsRequestError && (e.statusCode === undefined || e.statusCode === 401 || e.statusCode === 403)) {
+      // No answer, or not allowed: what to fix, as the gateway says it at start-up.
+      const d = diagnoseEsError(e);
+      err(`es-gateway mappings ${sub}: ${d.detail}; ${d.fix}\n`);
+    } else err(`es-gateway mappings ${sub}: ${(e as Error).message}\n`);
     return 2;
   } finally {
     await es.close();
