@@ -68,6 +68,12 @@ describe('data streams', () => {
     const bad = await post(`${gw.url}/v1/events/web?ack=indexed`, JSON.stringify({ level: 'x', extra: 1 }), NDJSON);
     expect(bad.json().items[0].result).toBe('dead_lettered');
 
+    // Searches through the gateway reach the data stream (its backing indices) by its name.
+    const found = await gw.app.inject({ method: 'POST', url: '/v1/search/web', payload: { query: { term: { level: 'info' } }, size: 1 } });
+    expect(found.statusCode, found.body).toBe(200);
+    expect(found.json().total.value).toBe(8);
+    expect(found.json().hits[0]._index).toMatch(new RegExp(`^\\.ds-${dataStream}-`));
+
     const history = await readHistory(client, audit, 'web');
     expect(history.map((h) => [h.version, h.change, h.by])).toEqual([[1, 'install', 'es-gateway start-up']]);
     expect(history[0]!.before).toBeNull();
