@@ -116,6 +116,12 @@ describe('mappings commands', () => {
     const dry = await cli('apply', '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('dry run: 2 of 2 streams would change');
+    const dryJson = JSON.parse((await cli('apply', '--dry-run', '--json')).out);
+    expect(dryJson.dryRun).toBe(true);
+    expect(dryJson.streams.map((x: { stream: string; change: string; applied: boolean; steps: { kind: string }[] }) => [x.stream, x.change, x.applied, x.steps.map((st) => st.kind)])).toEqual([
+      ['web', 'compatible', false, ['put_template', 'put_mapping']],
+      ['orders', 'compatible', false, ['put_template', 'put_mapping']],
+    ]);
     expect((await cli('diff')).code).toBe(1); // a dry run changes nothing
 
     const applied = await cli('apply');
