@@ -9,7 +9,7 @@ import type { GatewayConfig } from '../config/config.ts';
 import type { StreamConfig } from '../config/streams.ts';
 import type { BulkSink } from '../sink/bulk-sink.ts';
 import type { ItemVerdict } from '../sink/bulk-response.ts';
-import { indexPatternGlob } from '../model/index-pattern.ts';
+import { indexPatternRegExp } from '../model/index-pattern.ts';
 import { newPaths } from './field-paths.ts';
 
 interface Budget {
@@ -17,11 +17,9 @@ interface Budget {
   maxFields: number;
   /** Paths mapped (as of the field watch's last read) or let through since. */
   known: Set<string>;
-  /** Index names of the stream: an exact name (data stream, alias) or a dated glob. */
+  /** Whether an index name is the stream's. */
   matches: (index: string) => boolean;
 }
-
-const globRegExp = (glob: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 
 export class FieldBudgets {
   private readonly budgets: Budget[] = [];
@@ -30,10 +28,9 @@ export class FieldBudgets {
     for (const s of config.streams.values()) {
       // With dynamic false or strict an event adds no field (ignored, or refused by Elasticsearch).
       if (s.maxFields === undefined || s.dynamic === 'false' || s.dynamic === 'strict') continue;
-      const glob = indexPatternGlob(s.index ?? config.defaultIndexPattern, s.name);
-      const re = globRegExp(glob);
-      // A versioned index behind an alias is written through the alias' name.
-      this.budgets.push({ stream: s.name, maxFields: s.maxFields, known: new Set(), matches: (index) => index === glob || re.test(index) });
+      // The stream's own names only (a data stream's or an alias's is one name: events are written through it).
+      const own = indexPatternRegExp(s.index ?? config.defaultIndexPattern, s.name);
+      this.budgets.push({ stream: s.name, maxFields: s.maxFields, known: new Set(), matches: (index) => own.test(index) });
     }
   }
 

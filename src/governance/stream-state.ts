@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config/config.ts';
 import type { StreamConfig } from '../config/streams.ts';
 import { EsRequestError, type EsClient } from '../sink/es-client.ts';
 import { streamTemplateName, writeTargetOf, type IndexTemplate, type WriteTarget } from '../sink/index-templates.ts';
-import { indexPatternGlob } from '../model/index-pattern.ts';
+import { indexPatternGlob, indexPatternRegExp } from '../model/index-pattern.ts';
 
 export interface StreamState {
   stream: string;
@@ -88,8 +88,10 @@ export async function readStreamState(es: EsClient, config: GatewayConfig, s: St
       aliasIndices = a.all;
     }
   } else {
-    // Dated indices: the newest by name (the date formats sort as they read) is today's.
-    writeIndex = (await resolveIndex(es, writeName)).indices.map((i) => i.name).sort().at(-1);
+    // Dated indices: the stream's own (the glob matches other streams' too), the newest by name
+    // (the date formats sort as they read) is today's.
+    const own = indexPatternRegExp(s.index ?? config.defaultIndexPattern, s.name);
+    writeIndex = (await resolveIndex(es, writeName)).indices.map((i) => i.name).filter((n) => own.test(n)).sort().at(-1);
   }
   let writeIndexMappings: Record<string, unknown> | undefined;
   if (writeIndex !== undefined) {

@@ -34,12 +34,13 @@ describe('screenFieldBudget', () => {
       line('ev-w-2026.12.02', { b: 1, c: 2 }), // 2 + 2 > 3
       line('ev-w-2026.12.02', { b: 1 }),
       line('ev-other-2026.12.02', { many: 1, more: 2, fields: 3, here: 4 }), // another stream: not counted
+      line('ev-w-eu-2026.12.02', { many: 1, more: 2, fields: 3, here: 4 }), // stream w-eu: its glob is w's too, its name is not
       line('ev-s-2026.12.02', { p: 1, q: 2 }), // strict: Elasticsearch refuses new fields itself
-    ])], 5);
-    expect(verdicts.map((v) => v.kind)).toEqual(['created', 'permanent', 'created', 'created', 'created']);
+    ])], 6);
+    expect(verdicts.map((v) => v.kind)).toEqual(['created', 'permanent', 'created', 'created', 'created', 'created']);
     expect(verdicts[1]).toEqual({ kind: 'permanent', status: 400, error: { type: 'max_fields_exceeded', reason: 'the event would add 2 fields (b, c) to stream w, whose mapping has 2 of its maxFields 3' } });
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.split('\n').filter((l) => l !== '')).toHaveLength(8);
+    expect(sent[0]!.split('\n').filter((l) => l !== '')).toHaveLength(10);
     expect(sent[0]).not.toContain('"c":2');
   });
 
