@@ -1,8 +1,10 @@
 // The floors of src/ (DESIGN.md, README "Development"), checked by `npm run lint`:
 //   http/ (routes) → ingest/, search/ → pipeline/ → sink/, spool/ → model/, config/, telemetry/
-// with app.ts, main.ts and cli/ above everything as the composition roots. Each rule's comment
+// with app.ts, main.ts and cli/ above everything as the composition roots; governance/ (data
+// stream lifecycle, mapping changes and their audit, the field watch) is used by those roots
+// only, and uses the sink and the floors below it. Each rule's comment
 // is the message a reaching-up import fails with.
-const STAGES = '(model|config|telemetry|ingest|search|pipeline|sink|spool|auth)';
+const STAGES = '(model|config|telemetry|ingest|search|pipeline|sink|spool|auth|governance)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
@@ -90,6 +92,20 @@ export default {
       comment: 'auth/ is imported by something other than the routes (http/) or the composition roots: identity and permissions are checked at the edge, before a stage sees the request.',
       from: { path: '^src/', pathNot: '^src/(http|auth|cli)/|^src/(app|main)\\.ts$' },
       to: { path: '^src/auth/' },
+    },
+    {
+      name: 'governance-beside-the-write-path',
+      severity: 'error',
+      comment: 'governance/ imports the pipeline, ingest, search, spool, auth or routes: it manages the cluster\'s templates, lifecycles and mappings through the sink\'s client, with config/, model/ and telemetry/; app.ts and the CLI compose it with the rest.',
+      from: { path: '^src/governance/' },
+      to: { path: '^src/(pipeline|ingest|search|spool|auth|http)/' },
+    },
+    {
+      name: 'governance-for-the-roots-only',
+      severity: 'error',
+      comment: 'A stage or route imports governance/: only app.ts, main.ts and the CLI compose it (it sits beside the write path, above the sink).',
+      from: { path: '^src/', pathNot: '^src/(governance|cli)/|^src/(app|main)\\.ts$' },
+      to: { path: '^src/governance/' },
     },
     {
       name: 'not-to-unresolvable',

@@ -16,7 +16,11 @@ import type { SpoolPort } from './spool/spool-port.ts';
 import { createEsClient } from './sink/es-client.ts';
 import { diagnoseEsError, redactUrl } from './sink/es-diagnosis.ts';
 import { createEsHealth, pingElasticsearch } from './sink/es-health.ts';
-import { gateUntilInstalled, indexTemplates, installTemplatesWithRetry } from './sink/index-templates.ts';
+import { gateUntilInstalled, installTemplatesWithRetry } from './sink/index-templates.ts';
+import { installGovernance } from './governance/governance-install.ts';
+import { startLifecycleFallback } from './governance/lifecycle-fallback.ts';
+import { FieldBudgets, screenFieldBudget } from './governance/field-budget.ts';
+import { publishDynamic, startFieldWatch } from './governance/field-watch.ts';
 import { createMetrics, type Metrics } from './telemetry/metrics.ts';
 import { traceLogFields } from './telemetry/tracing.ts';
 import { registerIngestRoutes } from './http/ingest-routes.ts';
@@ -92,8 +96,21 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   const client = createEsClient(es, config.pipeline.maxInFlight + config.search.maxInFlight + 4, (node, ok) => metrics.esRequests.inc({ node, outcome: ok ? 'ok' : 'failed' }));
   if (!es.tlsRejectUnauthorized && es.caFingerprint === undefined) app.log.warn('ES_TLS_REJECT_UNAUTHORIZED=false: any certificate is accepted from Elasticsearch; use ES_CA_FILE or ES_CA_FINGERPRINT outside a test cluster');
   let lastTemplateCause: string | undefined;
+  let lifecycleFallback: { stop(): void } | undefined;
+  let fieldWatch: ReturnType<typeof startFieldWatch> | undefined;
+  let closed = false;
+  const fieldBudgets = new FieldBudgets(config);
+  publishDynamic(config, metrics);
   const templates = config.installTemplates
-    ? installTemplatesWithRetry(client, indexTemplates(config), (err) => {
+    ? installTemplatesWithRetry(async () => {
+      const support = await installGovernance(client, config, app.log, now);
+      const managed = [...config.streams.values()].some((s) => s.dataStream && s.lifecycle?.kind === 'managed');
+      if (closed) return;
+      if (support === 'none' && managed && config.governance.lifecycleFallback === 'auto') lifecycleFallback ??= startLifecycleFallback(client, config, app.log, now);
+      // maxFields counts against the mappings as they are: read them before the first write.
+      fieldWatch ??= startFieldWatch(client, config, metrics, fieldBudgets, app.log);
+      await fieldWatch.firstRead;
+    }, (err) => {
       // One line per cause, not one per retry.
       const d = diagnoseEsError(err);
       if (d.cause === lastTemplateCause) return;
@@ -102,7 +119,8 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     })
     : undefined;
   const bulkSink = createBulkSink(client, { compression: config.elasticsearch.compression, onSending: (bytes) => metrics.bulkSentBytes.inc(bytes) });
-  const gated: BulkSink = templates === undefined ? bulkSink : gateUntilInstalled(bulkSink, templates, config.elasticsearch.requestTimeoutMs);
+  const screened = screenFieldBudget(bulkSink, fieldBudgets);
+  const gated: BulkSink = templates === undefined ? screened : gateUntilInstalled(screened, templates, config.elasticsearch.requestTimeoutMs);
   const breaker = guardSink(gated, () => pingElasticsearch(client), config.breaker);
   const opened = config.spool === undefined ? undefined : await openSpoolPort(config.spool, app.log);
   const spool: SpoolPort | undefined = opened?.port;
@@ -231,6 +249,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     if (pipeline.spooledEvents > 0) app.log.info({ events: pipeline.spooledEvents }, 'spool holds undelivered events: replaying');
     app.log.info({ elasticsearch: es.cloudId === undefined ? es.nodes.map(redactUrl) : 'cloud id', connection: es.connectionClass, sniff: es.sniff }, 'Elasticsearch client ready');
     void health.status();
+    if (templates === undefined && !closed) fieldWatch ??= startFieldWatch(client, config, metrics, fieldBudgets, app.log);
     pipeline.resume();
   });
   const tls = config.server.tls;
@@ -244,6 +263,9 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
     keys?.close();
     await framing.close();
     templates?.stop();
+    closed = true;
+    lifecycleFallback?.stop();
+    fieldWatch?.stop();
     if (unflushedAtClose > 0) app.log.error({ events: unflushedAtClose }, 'events accepted but neither flushed to Elasticsearch nor spooled before shutdown: lost');
     await client.close();
   });

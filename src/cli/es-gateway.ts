@@ -4,6 +4,8 @@
 //   spool inspect <dir> [--json]       what a spool folder holds (read-only)
 //   spool replay <dir> --es <url>      deliver a spool folder to Elasticsearch, offline
 //   keys create … / keys list          make an API key (printed once, its hash in the keys file) / show the file's keys
+//   mappings diff|apply|history|rollback   the streams' mappings against the cluster, audited changes
+import { MAPPINGS_USAGE, runMappings } from './mappings-command.ts';
 import { runSpoolInspect, SPOOL_INSPECT_USAGE } from './spool-inspect-command.ts';
 import { runSpoolReplay, SPOOL_REPLAY_USAGE } from './spool-replay-command.ts';
 import { KEYS_CREATE_USAGE, KEYS_LIST_USAGE, runKeysCreate, runKeysList } from './keys-command.ts';
@@ -17,6 +19,7 @@ const USAGE = `usage:
                                         make an API key: printed once, its SHA-256 added to the keys file
   ${KEYS_LIST_USAGE}
                                         the keys file's names, tenants and permissions
+  ${MAPPINGS_USAGE}
 `;
 
 type Command = (args: string[]) => Promise<number | undefined>;
@@ -32,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   'spool replay': (args) => runSpoolReplay(args, write, (text) => void process.stderr.write(text)),
   'keys create': async (args) => runKeysCreate(args, write, (text) => void process.stderr.write(text)),
   'keys list': async (args) => runKeysList(args, write, (text) => void process.stderr.write(text)),
+  ...Object.fromEntries(['diff', 'apply', 'history', 'rollback'].map((sub) => [`mappings ${sub}`, (args: string[]) => runMappings(sub, args, write, (text) => void process.stderr.write(text))])),
 };
 
 async function run(argv: string[]): Promise<number | undefined> {

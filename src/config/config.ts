@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { SETTINGS, type SettingName, type SettingSpec } from './settings.ts';
 import { parseStreams, type StreamConfig } from './streams.ts';
-import { checkIndexPattern } from '../model/index-pattern.ts';
+import { checkIndexPattern, isFixedName, withoutDateTokens } from '../model/index-pattern.ts';
 
 export interface ElasticsearchConfig {
   /** Node URLs (ES_URL); empty when cloudId is set. */
@@ -107,6 +107,15 @@ export interface ServerConfig {
   logRedact: string[];
 }
 
+export interface GovernanceConfig {
+  /** `auto`: on a cluster with neither ILM nor data stream lifecycle, the gateway rolls data streams over and deletes old backing indices itself. */
+  lifecycleFallback: 'auto' | 'off';
+  lifecycleIntervalMs: number;
+  fieldWatchIntervalMs: number;
+  /** Index of the mapping changes' audit trail. */
+  auditIndex: string;
+}
+
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -132,6 +141,7 @@ export interface GatewayConfig {
   esApi: EsApiConfig;
   auth: AuthConfig;
   streams: ReadonlyMap<string, StreamConfig>;
+  governance: GovernanceConfig;
 }
 
 export interface AuthConfig {
@@ -233,7 +243,14 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
   for (const s of streams.values()) {
     const p = s.index === undefined ? undefined : checkIndexPattern(s.index);
     if (p !== undefined) problems.push(`streams.${s.name}.index: ${p}`);
+    if (s.dataStream && pattern !== undefined) {
+      // A data stream is one name: its backing indices carry the dates.
+      if (s.index !== undefined && !isFixedName(s.index)) problems.push(`streams.${s.name}.index: a data stream's name has no date tokens (its backing indices carry the dates), got "${s.index}"`);
+      s.index ??= withoutDateTokens(pattern);
+    }
   }
+  const auditIndex = str('GATEWAY_MAPPING_AUDIT_INDEX');
+  if (auditIndex !== undefined && checkIndexPattern(auditIndex) !== undefined) problems.push(`GATEWAY_MAPPING_AUDIT_INDEX: ${checkIndexPattern(auditIndex)}`);
   const dlq = str('GATEWAY_DEAD_LETTER_INDEX');
   if (dlq !== undefined && checkIndexPattern(dlq) !== undefined) problems.push(`GATEWAY_DEAD_LETTER_INDEX: ${checkIndexPattern(dlq)}`);
   if (int('GATEWAY_QUEUE_HIGH_WATER_BYTES') > int('GATEWAY_QUEUE_MAX_BYTES')) problems.push('GATEWAY_QUEUE_HIGH_WATER_BYTES must not exceed GATEWAY_QUEUE_MAX_BYTES');
@@ -367,5 +384,11 @@ export function loadConfig(given: Env, streamFile?: unknown, readFile: (path: st
       rateLimit: { max: int('GATEWAY_RATE_LIMIT_MAX'), windowMs: int('GATEWAY_RATE_LIMIT_WINDOW_MS'), redisUrl: opt('GATEWAY_RATE_LIMIT_REDIS_URL'), redisFailure: str('GATEWAY_RATE_LIMIT_REDIS_FAILURE') as 'open' | 'closed' },
     },
     streams,
+    governance: {
+      lifecycleFallback: str('GATEWAY_LIFECYCLE_FALLBACK') as 'auto' | 'off',
+      lifecycleIntervalMs: int('GATEWAY_LIFECYCLE_INTERVAL_MS'),
+      fieldWatchIntervalMs: int('GATEWAY_FIELD_WATCH_INTERVAL_MS'),
+      auditIndex,
+    },
   };
 }

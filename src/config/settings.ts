@@ -105,6 +105,10 @@ export const SETTINGS = [
   { env: 'GATEWAY_SEARCH_BREAKER_MIN_REQUESTS', type: 'int', default: '5', min: 1, description: 'Searches in the window before the search breaker may open.' },
   { env: 'GATEWAY_SEARCH_BREAKER_RESET_MS', type: 'int', default: '5000', min: 100, description: 'How long the search breaker stays open (stale answers or 503) before one search tries Elasticsearch again.' },
   { env: 'GATEWAY_INSTALL_TEMPLATES', type: 'bool', default: 'true', description: 'Install the index templates of the configured streams (and the default and dead-letter ones) at start-up.' },
+  { env: 'GATEWAY_LIFECYCLE_FALLBACK', type: 'enum', default: 'auto', values: ['auto', 'off'], description: 'Data streams on a cluster with neither index lifecycle management (ILM) nor the data stream lifecycle (detected at start-up, see "Streams over time"): `auto`: the gateway rolls each stream\'s data stream over by its `lifecycle.rollover` conditions and deletes backing indices older than `deleteAfterDays` itself, every GATEWAY_LIFECYCLE_INTERVAL_MS; `off`: nothing does.' },
+  { env: 'GATEWAY_LIFECYCLE_INTERVAL_MS', type: 'int', default: '300000', min: 1000, description: 'How often the lifecycle fallback checks the data streams\' rollover conditions and retention.' },
+  { env: 'GATEWAY_FIELD_WATCH_INTERVAL_MS', type: 'int', default: '60000', min: 1000, description: 'How often the gateway reads each configured stream\'s field count and `index.mapping.total_fields.limit` (metrics `es_gateway_stream_fields`, a warning at 80%) and refreshes the fields `maxFields` counts against.' },
+  { env: 'GATEWAY_MAPPING_AUDIT_INDEX', type: 'string', default: 'es-gateway-mapping-audit', description: 'Index that keeps every mapping change (`es-gateway mappings apply`/`rollback`, and the first install of a stream\'s template): when, by whom, the stream, before and after with their SHA-256, the version.' },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]['env'];

@@ -17,3 +17,31 @@ export function checkIndexPattern(pattern: string): string | undefined {
 export function indexPatternGlob(pattern: string, stream: string): string {
   return pattern.replace(/\{([^}]*)\}/g, (_m, token: string) => (token === 'stream' ? stream : '*'));
 }
+
+/** Whether the pattern names one index (no date token): `{stream}` alone does not count. */
+export function isFixedName(pattern: string): boolean {
+  return !/\{(?!stream\})[^}]*\}/.test(pattern);
+}
+
+/**
+ * The data stream name a pattern gives when its date tokens are dropped, with the separator in
+ * front of each: "events-{stream}-{yyyy.MM.dd}" → "events-{stream}".
+ */
+export function withoutDateTokens(pattern: string): string {
+  return pattern.replace(/[-_.]?\{(?!stream\})[^}]*\}/g, '');
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The names a pattern makes for a stream, exactly: the glob `events-app-*` also matches stream
+ * `app-eu`'s `events-app-eu-2026.01.02`, which this does not (a date token's letters are digits).
+ */
+export function indexPatternRegExp(pattern: string, stream: string): RegExp {
+  const source = pattern.split(/(\{[^}]*\})/).map((part) => {
+    if (part === '{stream}') return escapeRegExp(stream);
+    if (part.startsWith('{')) return part.slice(1, -1).split('').map((c) => (/[yMdH]/.test(c) ? '\\d' : escapeRegExp(c))).join('');
+    return escapeRegExp(part);
+  }).join('');
+  return new RegExp(`^${source}$`);
+}

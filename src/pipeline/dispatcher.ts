@@ -291,7 +291,7 @@ export class Dispatcher {
       // A dead letter of an event read from the spool goes back with it when handed back.
       handBack: handBack === undefined ? undefined : () => handBack(at),
     });
-    log.warn({ id: e.id, index: e.index, stream, status, error }, 'event refused by Elasticsearch; sent to the dead-letter index');
+    log.warn({ id: e.id, index: e.index, stream, status, error }, 'event refused for good (error.type says why: Elasticsearch\'s reason, or the gateway\'s own such as max_fields_exceeded); sent to the dead-letter index');
     const range = wholeBlock(letter);
     budget.reserve(rangeMemory(range), 1);
     budget.release(eventMemory(b, i), 1);

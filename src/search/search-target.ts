@@ -1,6 +1,6 @@
 // Where a stream's searches go: its index pattern as an index expression, never anything a user
 // typed — narrowed to the stream's own indices. Pure.
-import { indexPatternGlob } from '../model/index-pattern.ts';
+import { indexPatternGlob, indexPatternRegExp } from '../model/index-pattern.ts';
 
 export interface SearchTarget {
   /** The index expression sent to Elasticsearch: the stream's pattern, date tokens as `*`. */
@@ -13,17 +13,10 @@ export interface SearchTarget {
   ownIndex: RegExp | undefined;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 export function searchTarget(pattern: string, stream: string): SearchTarget {
   const index = indexPatternGlob(pattern, stream);
   if (!index.includes('*')) return { index, ownIndex: undefined };
-  const source = pattern.split(/(\{[^}]*\})/).map((part) => {
-    if (part === '{stream}') return escape(stream);
-    if (part.startsWith('{')) return part.slice(1, -1).split('').map((c) => (/[yMdH]/.test(c) ? '\\d' : escape(c))).join('');
-    return escape(part);
-  }).join('');
-  return { index, ownIndex: new RegExp(`^${source}$`) };
+  return { index, ownIndex: indexPatternRegExp(pattern, stream) };
 }
 
 /** Whether an index name belongs to the target. */

@@ -1,9 +1,12 @@
 // Index templates installed at start-up: one per configured stream (its mappings, settings and
-// an explicit `dynamic`), one for streams without configuration, one for the dead letters.
+// an explicit `dynamic`; `data_stream` for a data stream), one for streams without
+// configuration, one for the dead letters. A stream with a fixed index name (no date token)
+// that is not a data stream writes to an alias over versioned indices `<name>-v<N>`
+// (src/governance/), so its template matches those too.
 import { createHash } from 'node:crypto';
-import type { EsClient } from './es-client.ts';
 import type { GatewayConfig } from '../config/config.ts';
-import { indexPatternGlob } from '../model/index-pattern.ts';
+import { indexPatternGlob, isFixedName } from '../model/index-pattern.ts';
+import type { StreamConfig } from '../config/streams.ts';
 import { DEAD_LETTER_MAPPINGS } from './dead-letter.ts';
 import { BulkRequestError, type BulkSink } from './bulk-sink.ts';
 
@@ -12,15 +15,26 @@ export interface IndexTemplate {
   body: {
     index_patterns: string[];
     priority: number;
-    template: { settings?: Record<string, unknown>; mappings: Record<string, unknown> };
+    data_stream?: Record<string, never>;
+    template: { settings?: Record<string, unknown>; mappings: Record<string, unknown>; lifecycle?: Record<string, unknown> };
+    /** The stream's mapping version (src/governance/mapping-audit.ts). */
+    version?: number;
     _meta: Record<string, unknown>;
   };
+}
+
+/** How a configured stream's events reach their index. */
+export type WriteTarget = 'data_stream' | 'dated' | 'alias';
+
+export function writeTargetOf(s: StreamConfig, defaultIndexPattern: string): WriteTarget {
+  if (s.dataStream) return 'data_stream';
+  return isFixedName(s.index ?? defaultIndexPattern) ? 'alias' : 'dated';
 }
 
 const TIMESTAMP = { '@timestamp': { type: 'date' } };
 
 /** Template names carry a hash of their index pattern, so gateways with different patterns on one cluster do not overwrite each other's. */
-function templateName(kind: string, glob: string): string {
+export function templateName(kind: string, glob: string): string {
   return `es-gateway-${kind}-${createHash('sha256').update(glob).digest('hex').slice(0, 10)}`;
 }
 const META = { managed_by: 'es-gateway' };
@@ -40,10 +54,12 @@ export function indexTemplates(config: GatewayConfig): IndexTemplate[] {
   for (const s of config.streams.values()) {
     const { properties, ...restMappings } = (s.mappings ?? {}) as { properties?: Record<string, unknown> };
     const glob = indexPatternGlob(s.index ?? config.defaultIndexPattern, s.name);
+    const target = writeTargetOf(s, config.defaultIndexPattern);
     out.push({
-      name: templateName(`stream-${s.name}`, glob),
+      name: streamTemplateName(s, config.defaultIndexPattern),
       body: {
-        index_patterns: [glob],
+        index_patterns: target === 'alias' ? [glob, `${glob}-v*`] : [glob],
+        ...(target === 'data_stream' ? { data_stream: {} } : {}),
         // Overlapping patterns need distinct priorities; the longer (more specific) one wins.
         priority: 200 + glob.length,
         template: {
@@ -61,10 +77,9 @@ export function indexTemplates(config: GatewayConfig): IndexTemplate[] {
   return out;
 }
 
-export async function installIndexTemplates(es: EsClient, templates: readonly IndexTemplate[]): Promise<void> {
-  for (const t of templates) {
-    await es.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(t.name)}`, body: JSON.stringify(t.body) });
-  }
+/** The name of a configured stream's template. */
+export function streamTemplateName(s: StreamConfig, defaultIndexPattern: string): string {
+  return templateName(`stream-${s.name}`, indexPatternGlob(s.index ?? defaultIndexPattern, s.name));
 }
 
 export interface TemplateInstaller {
@@ -76,14 +91,17 @@ export interface TemplateInstaller {
   stop(): void;
 }
 
-/** Installs the templates now, retrying (250 ms, doubling to 5 s) until it works or stop() is called. */
-export function installTemplatesWithRetry(es: EsClient, templates: readonly IndexTemplate[], onError: (err: Error) => void): TemplateInstaller {
+/**
+ * Runs `install` (the templates and what goes with them: src/governance/governance-install.ts)
+ * now, retrying (250 ms, doubling to 5 s) until it works or stop() is called.
+ */
+export function installTemplatesWithRetry(install: () => Promise<void>, onError: (err: Error) => void): TemplateInstaller {
   let retryMs = 250;
   let stopped = false;
   let done = false;
   let lastError: Error | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const attempt = () => installIndexTemplates(es, templates).then(() => {
+  const attempt = () => install().then(() => {
     done = true;
     lastError = undefined;
   }, (err: Error) => {

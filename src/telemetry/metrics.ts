@@ -40,6 +40,9 @@ export interface Metrics {
   searchBreakerState: Gauge;
   searchCacheEntries: Gauge;
   searchCacheBytes: Gauge;
+  streamFields: Gauge<'stream'>;
+  streamFieldsLimit: Gauge<'stream'>;
+  streamDynamic: Gauge<'stream' | 'dynamic'>;
   /** Where the spool gauges read their values at each scrape. */
   readSpool(source: { pendingEvents: () => number; bytesOnDisk: () => number }): void;
   /** Where the search cache gauges read theirs. */
@@ -100,6 +103,9 @@ export function createMetrics(): Metrics {
     searchBreakerState: new Gauge({ name: 'es_gateway_search_breaker_state', help: 'Circuit breaker around searches: 0 closed, 1 half-open, 2 open.', registers: r }),
     searchCacheEntries: new Gauge({ name: 'es_gateway_search_cache_entries', help: 'Answers in the search cache (fresh and stale).', registers: r, collect() { this.set(searchCache.entries); } }),
     searchCacheBytes: new Gauge({ name: 'es_gateway_search_cache_bytes', help: 'Bytes the search cache holds, as it counts them (answer, key and per-entry overhead); never above GATEWAY_SEARCH_CACHE_MAX_BYTES.', registers: r, collect() { this.set(searchCache.bytes); } }),
+    streamFields: new Gauge({ name: 'es_gateway_stream_fields', help: 'Fields in the mapping of a configured stream\'s write index, as Elasticsearch counts them against index.mapping.total_fields.limit (objects, leaves, multi-fields, runtime fields); read every GATEWAY_FIELD_WATCH_INTERVAL_MS.', labelNames: ['stream'], registers: r }),
+    streamFieldsLimit: new Gauge({ name: 'es_gateway_stream_fields_limit', help: 'index.mapping.total_fields.limit of a configured stream\'s write index.', labelNames: ['stream'], registers: r }),
+    streamDynamic: new Gauge({ name: 'es_gateway_stream_dynamic', help: 'Always 1: the `dynamic` mapping of each configured stream (label dynamic: true, false, strict, runtime); streams on dynamic="true" grow a field per new key.', labelNames: ['stream', 'dynamic'], registers: r }),
     httpRefusals: new Counter({ name: 'es_gateway_requests_refused_total', help: 'Ingest requests refused before acceptance, by status and reason.', labelNames: ['status', 'reason'], registers: r }),
   };
 }
