@@ -131,6 +131,14 @@ async function checkRunningImage(container: string, esUrl: string, work: string)
     if (counted.count !== 1) throw new Error(`Elasticsearch holds ${counted.count ?? JSON.stringify(counted)} documents with the ingested id in ${indices}, not 1`);
     log(`one event ingested (200, ack=indexed) and counted in Elasticsearch: ${indices} holds it`);
 
+    // Events acknowledged at enqueue (202) right before SIGTERM: the drain must deliver every one.
+    const late = 500;
+    const accepted = await fetch(`${gateway}/v1/events/${stream}?ack=accepted`, {
+      method: 'POST', headers: { authorization: `ApiKey ${key}`, 'content-type': 'application/x-ndjson' },
+      body: Array.from({ length: late }, (_, i) => `${JSON.stringify({ message: `accepted before SIGTERM ${i}` })}\n`).join(''),
+    });
+    if (accepted.status !== 202) throw new Error(`ingest with ack=accepted answered ${accepted.status}: ${await accepted.text()}`);
+
     // SIGTERM to the container's init, as `docker stop` and the kubelet send it (buildah itself, when
     // signalled, kills its child instead of passing the signal on).
     const stopping = performance.now();
@@ -140,7 +148,10 @@ async function checkRunningImage(container: string, esUrl: string, work: string)
     const code = await exitOf(child, 60_000);
     if (code !== 0) throw new Error(`the gateway exited ${code} after SIGTERM, not 0:\n${output.slice(-4000)}`);
     if (!output.includes(DRAIN_LOG_LINE)) throw new Error(`no drain log line ("${DRAIN_LOG_LINE}") after SIGTERM:\n${output.slice(-4000)}`);
-    log(`SIGTERM: the drain ran and the gateway exited 0 (${seconds(stopping)})`);
+    await fetch(`${esUrl}/${indices}/_refresh`, { method: 'POST' });
+    const total = (await (await fetch(`${esUrl}/${indices}/_count`)).json()) as { count?: number };
+    if (total.count !== late + 1) throw new Error(`after the drain Elasticsearch holds ${total.count} events of the stream, not ${late + 1}`);
+    log(`SIGTERM: the drain ran, the gateway exited 0 (${seconds(stopping)}), and all ${late} events accepted just before it are in Elasticsearch`);
   } finally {
     // On a failure: the container's processes first (killing buildah alone would orphan them).
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
