@@ -36,6 +36,7 @@ export async function installGovernance(es: EsClient, config: GatewayConfig, log
   for (const t of templates) {
     if (t.stream === undefined) continue;
     const state = await readStreamState(es, config, t.stream);
+    if (state.concreteIndex) log.warn({ stream: state.stream, index: state.writeName }, `stream ${state.stream}: ${state.writeName} is a plain index, made before the stream was ${state.target === 'data_stream' ? 'a data stream' : 'an alias over versioned indices'}: events go on into it, and breaking mapping changes cannot be applied until it is reindexed`);
     if (state.template === undefined) {
       try {
         await applyPlan(es, planMappingChange(state, t), { by: STARTUP_ACTOR, auditIndex: config.governance.auditIndex, now });

@@ -5,6 +5,7 @@
 // Elasticsearch moves the write target between two bulk items, so no event is refused or lost.
 import type { EsClient } from '../sink/es-client.ts';
 import { auditEntry, writeAudit, type AuditChange } from './mapping-audit.ts';
+import { getOrUndefined } from './stream-state.ts';
 import { describeDifferences, describeStep, type MappingPlan, type PlanStep } from './mapping-plan.ts';
 
 export interface ApplyOptions {
@@ -25,11 +26,23 @@ export interface ApplyResult {
 
 const json = (body: unknown) => JSON.stringify(body);
 
+export class ChangedMeanwhileError extends Error {
+  constructor(stream: string, planned: number | undefined, found: number | undefined) {
+    super(`stream ${stream}: its template is at version ${found ?? 'none'} now, not ${planned ?? 'none'} as when this change was planned (another apply ran meanwhile); nothing was changed: run the command again`);
+    this.name = 'ChangedMeanwhileError';
+  }
+}
+
 export async function runStep(es: EsClient, plan: MappingPlan, step: PlanStep): Promise<string> {
   switch (step.kind) {
-    case 'put_template':
+    case 'put_template': {
+      // Another apply since this plan was made: its version would be overwritten unseen.
+      const now = await getOrUndefined(es, `/_index_template/${encodeURIComponent(step.name)}?filter_path=index_templates.index_template.version`) as { index_templates?: { index_template: { version?: number } }[] } | undefined;
+      const version = now?.index_templates?.[0]?.index_template.version;
+      if (version !== plan.fromVersion) throw new ChangedMeanwhileError(plan.stream, plan.fromVersion, version);
       await es.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(step.name)}`, body: json(plan.template) });
       return describeStep(step);
+    }
     case 'put_mapping': {
       const { properties, dynamic } = plan.after as { properties?: unknown; dynamic?: unknown };
       await es.request({ method: 'PUT', path: step.path, body: json({ ...(dynamic === undefined ? {} : { dynamic }), ...(properties === undefined ? {} : { properties }) }) });

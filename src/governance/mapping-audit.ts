@@ -80,11 +80,15 @@ export class AuditConflictError extends Error {
   }
 }
 
-/** Writes the entry, searchable when this resolves. */
+/**
+ * Writes the entry. Not waiting for a refresh (a gateway's start-up writes one per new stream):
+ * readHistory refreshes the index before it searches, and a create by `_id` sees every earlier
+ * one at once.
+ */
 export async function writeAudit(es: EsClient, index: string, entry: AuditEntry): Promise<void> {
   const id = encodeURIComponent(`${entry.template}:v${entry.version}`);
   try {
-    await es.request({ method: 'PUT', path: `/${encodeURIComponent(index)}/_create/${id}?refresh=wait_for`, body: JSON.stringify(entry) });
+    await es.request({ method: 'PUT', path: `/${encodeURIComponent(index)}/_create/${id}`, body: JSON.stringify(entry) });
   } catch (err) {
     if (err instanceof EsRequestError && err.statusCode === 409) throw new AuditConflictError(entry.stream, entry.version);
     throw err;
@@ -95,6 +99,7 @@ export async function writeAudit(es: EsClient, index: string, entry: AuditEntry)
 export async function readHistory(es: EsClient, index: string, stream: string, template?: string, size = 1000): Promise<AuditEntry[]> {
   let body: string;
   try {
+    await es.request({ method: 'POST', path: `/${encodeURIComponent(index)}/_refresh` });
     body = (await es.request({
       method: 'POST',
       path: `/${encodeURIComponent(index)}/_search?filter_path=hits.hits._source`,

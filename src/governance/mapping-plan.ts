@@ -53,9 +53,10 @@ export function planMappingChange(state: StreamState, wanted: IndexTemplate): Ma
     steps.push({ kind: 'new_index', index: nextVersionedIndex(state.writeName, state.aliasIndices), alias: state.writeName, previous: undefined });
   } else if (onIndex.length > 0 && state.writeIndex !== undefined) {
     if (!breakingIndex) {
-      steps.push({ kind: 'put_mapping', path: state.target === 'data_stream' ? `/${state.writeName}/_mapping?write_index_only=true` : `/${state.writeIndex}/_mapping` });
+      steps.push({ kind: 'put_mapping', path: state.target === 'data_stream' && !state.concreteIndex ? `/${state.writeName}/_mapping?write_index_only=true` : `/${state.writeIndex}/_mapping` });
     } else if (state.target === 'data_stream') {
-      steps.push({ kind: 'rollover', dataStream: state.writeName });
+      if (state.concreteIndex) steps.push({ kind: 'blocked', reason: `${state.writeName} is an index, not a data stream: reindex it into the data stream (or delete it) first` });
+      else steps.push({ kind: 'rollover', dataStream: state.writeName });
     } else if (state.target === 'alias') {
       if (state.concreteIndex) steps.push({ kind: 'blocked', reason: `${state.writeName} is a concrete index, not an alias: reindex it into ${state.writeName}-v1 behind an alias named ${state.writeName} first` });
       else steps.push({ kind: 'new_index', index: nextVersionedIndex(state.writeName, state.aliasIndices), alias: state.writeName, previous: state.writeIndex });

@@ -17,7 +17,7 @@ export interface StreamState {
   /** The index new events go to now; undefined while there is none. */
   writeIndex: string | undefined;
   writeIndexMappings: Record<string, unknown> | undefined;
-  /** An alias stream whose name is a concrete index (made before the gateway managed it): breaking changes cannot switch it. */
+  /** A data stream's or an alias's name that is a concrete index (made before): breaking changes cannot switch it. */
   concreteIndex: boolean;
   /** Indices behind the alias (alias streams), oldest first. */
   aliasIndices: string[];
@@ -76,7 +76,10 @@ export async function readStreamState(es: EsClient, config: GatewayConfig, s: St
   let concreteIndex = false;
   let aliasIndices: string[] = [];
   if (target === 'data_stream') {
-    writeIndex = (await backingIndices(es, writeName)).at(-1);
+    const r = await resolveIndex(es, writeName);
+    // An index of that name made before the stream was a data stream takes its writes instead.
+    concreteIndex = r.indices.some((i) => i.name === writeName);
+    writeIndex = concreteIndex ? writeName : r.data_streams.find((d) => d.name === writeName)?.backing_indices.at(-1);
   } else if (target === 'alias') {
     const r = await resolveIndex(es, writeName);
     if (r.indices.some((i) => i.name === writeName)) {

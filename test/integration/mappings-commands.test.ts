@@ -8,6 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMappings } from '../../src/cli/mappings-command.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { applyPlan } from '../../src/governance/mapping-apply.ts';
+import { planStreams } from '../../src/governance/mapping-session.ts';
+import { createEsClient, type EsClient } from '../../src/sink/es-client.ts';
 import { allIds } from '../support/load.ts';
 import { countDocs, esClient, esUrl, logEvents, NDJSON, post, startGateway, unique, type TestGateway } from '../support/gateway.ts';
 
@@ -51,17 +55,20 @@ const fieldType = async (index: string, field: string) => {
 };
 
 let gw: TestGateway;
+let client: EsClient;
 beforeAll(async () => {
   // The commands read the gateway's settings from the environment, as `serve` does.
   Object.assign(process.env, env);
   writeFile(streamsFile('long'));
   gw = await startGateway(env, streamsFile('long'));
+  client = createEsClient(loadConfig({ ES_URL: esUrl() }).elasticsearch, 2);
   // One event each, so the data stream and the alias have their write index.
   for (const s of ['web', 'orders']) expect((await post(`${gw.url}/v1/events/${s}?ack=indexed`, JSON.stringify({ event: { id: `${s}-0` }, level: 'info', http: { status: 200 } }), NDJSON)).status).toBe(200);
 });
 afterAll(async () => {
   for (const k of Object.keys(env)) delete process.env[k];
   await gw?.close();
+  await client?.close();
   // The data stream's write index stays: the node cannot delete data streams (its name is this run's).
   const resolved = await es.indices.resolveIndex({ name: `${prefix}-*` });
   const backing = resolved.data_streams.flatMap((d) => d.backing_indices.slice(0, -1));
@@ -124,9 +131,12 @@ describe('mappings commands', () => {
     ]);
     expect((await cli('diff')).code).toBe(1); // a dry run changes nothing
 
+    // A plan made before another apply ran is refused before it changes anything.
+    const [stale] = await planStreams(client, loadConfig({ ...process.env, ES_URL: esUrl() }, streamsFile('long', { note: { type: 'keyword' } })), 'web');
     const applied = await cli('apply');
     expect(applied.code, applied.err).toBe(0);
     expect(applied.out).toContain('applied: version 2 (compatible)');
+    await expect(applyPlan(client, stale!.plan, { by: 'bob', auditIndex: audit, now: Date.now })).rejects.toThrow('stream web: its template is at version 2 now, not 1 as when this change was planned (another apply ran meanwhile); nothing was changed');
     expect(applied.out.trim().split('\n').at(-1)).toBe('2 of 2 streams changed, 0 failed, 0 up to date');
     expect((await cli('diff')).code).toBe(0);
     for (const s of ['web', 'orders']) {

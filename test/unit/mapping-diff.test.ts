@@ -57,6 +57,7 @@ describe('planMappingChange', () => {
     expect(planMappingChange(state({ target: 'alias', writeName: 'orders', writeIndex: 'orders-v9', aliasIndices: ['orders-v2', 'orders-v9'] }), wanted).steps[1]).toEqual({ kind: 'new_index', index: 'orders-v10', alias: 'orders', previous: 'orders-v9' });
     expect(kinds(state({ target: 'dated' }))).toEqual(['put_template', 'deferred']);
     expect(kinds(state({ target: 'alias', concreteIndex: true }))).toEqual(['put_template', 'blocked']);
+    expect(kinds(state({ concreteIndex: true }))).toEqual(['put_template', 'blocked']);
   });
 
   it('compatible: put mapping on the write index only (a data stream\'s through write_index_only); nothing when equal', () => {
