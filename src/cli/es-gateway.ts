@@ -3,6 +3,8 @@
 //   serve                              run the gateway (src/main.ts; configured by the environment)
 //   spool inspect <dir> [--json]       what a spool folder holds (read-only)
 //   spool replay <dir> --es <url>      deliver a spool folder to Elasticsearch, offline
+//   doctor --es <url> [--json]         report shard skew, sizing, mapping and pressure findings
+import { DOCTOR_USAGE, runDoctor } from './doctor-command.ts';
 import { runSpoolInspect, SPOOL_INSPECT_USAGE } from './spool-inspect-command.ts';
 import { runSpoolReplay, SPOOL_REPLAY_USAGE } from './spool-replay-command.ts';
 
@@ -11,6 +13,9 @@ const USAGE = `usage:
   ${SPOOL_INSPECT_USAGE}   show segments, pending records, oldest age, corrupt records
   ${SPOOL_REPLAY_USAGE}
                                         deliver a spool to Elasticsearch offline (progress, summary)
+  ${DOCTOR_USAGE}
+                                        a cluster's shard skew, shard sizing, mappings and pressure;
+                                        exit 0 healthy, 1 warnings, 2 critical, 3 not read (--help: thresholds)
 `;
 
 type Command = (args: string[]) => Promise<number | undefined>;
@@ -24,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   },
   'spool inspect': (args) => runSpoolInspect(args, write),
   'spool replay': (args) => runSpoolReplay(args, write, (text) => void process.stderr.write(text)),
+  doctor: (args) => runDoctor(args, write, (text) => void process.stderr.write(text)),
 };
 
 async function run(argv: string[]): Promise<number | undefined> {

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { inspectSpool, type SpoolInspection } from '../spool/spool-inspection.ts';
 import { segmentFileName } from '../spool/segment-files.ts';
+import { bytes } from './byte-size.ts';
 
 export const SPOOL_INSPECT_USAGE = 'es-gateway spool inspect <dir> [--json]';
 
@@ -53,18 +54,6 @@ export function formatInspection(s: SpoolInspection, now: number): string {
   lines.push(`torn tail bytes: ${s.tornBytes}`);
   lines.push(`quarantine:      ${s.quarantineFiles.length === 0 ? 'empty' : s.quarantineFiles.join(', ')}`);
   return `${lines.join('\n')}\n`;
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
 }
 
 function time(ms: number | undefined): string {

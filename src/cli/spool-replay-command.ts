@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config/config.ts';
+import { esEnvironment } from './es-environment.ts';
 
 export const SPOOL_REPLAY_USAGE = 'es-gateway spool replay <dir> --es <url> [--timeout-s N] [--dead-letter-index NAME]';
 
@@ -35,10 +36,8 @@ export async function runSpoolReplay(args: string[], out: (text: string) => void
     return 2;
   }
   // The connection's other settings (credentials, TLS) come from the environment as for serve.
-  const esSettings = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('ES_') && k !== 'ES_URL' && k !== 'ES_CLOUD_ID' && v !== undefined)) as Record<string, string>;
   const env: Record<string, string> = {
-    ...esSettings,
-    ES_URL: values.es,
+    ...esEnvironment(values.es),
     GATEWAY_DURABILITY: 'durable',
     GATEWAY_SPOOL_DIR: dir,
     GATEWAY_INSTALL_TEMPLATES: 'false',
