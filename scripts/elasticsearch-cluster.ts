@@ -6,6 +6,7 @@ import { freePorts, startElasticsearch, type ElasticsearchNode } from './elastic
 export interface ClusterOptions {
   size?: number;
   heapMb?: number;
+  jvmOptions?: string[];
   version?: string;
   name?: string;
   /** HTTP ports basePort…basePort+size-1, transport ports the next `size` (free ones otherwise). */
@@ -39,6 +40,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Elasticse
     cluster,
     ...(opts.settings === undefined ? {} : { settings: opts.settings(i) }),
     ...(opts.heapMb === undefined ? {} : { heapMb: opts.heapMb }),
+    ...(opts.jvmOptions === undefined ? {} : { jvmOptions: opts.jvmOptions }),
     ...(opts.version === undefined ? {} : { version: opts.version }),
   })));
   const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

@@ -11,6 +11,7 @@ import { diagnose, formatReport } from './doctor/doctor-report.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './doctor/findings.ts';
 import { gatewayStreams } from './doctor/gateway-streams.ts';
 import { esEnvironment } from './es-environment.ts';
+import { DOCTOR_USAGE } from './command-usage.ts';
 
 const GB = 1024 ** 3;
 
@@ -28,8 +29,6 @@ const THRESHOLD_FLAGS: [flag: string, key: keyof Thresholds, scale: number][] = 
   ['memory-pressure-warn-pct', 'memoryPressureWarnPct', 1],
   ['memory-pressure-critical-pct', 'memoryPressureCriticalPct', 1],
 ];
-
-export const DOCTOR_USAGE = 'es-gateway doctor --es <url> [--json] [--config <streams file>] [--<threshold> N]...';
 
 const THRESHOLD_HELP = THRESHOLD_FLAGS.map(([flag, key, scale]) => `  --${flag} ${DEFAULT_THRESHOLDS[key] / scale}`).join('\n');
 

@@ -4,9 +4,7 @@
 //   spool inspect <dir> [--json]       what a spool folder holds (read-only)
 //   spool replay <dir> --es <url>      deliver a spool folder to Elasticsearch, offline
 //   doctor --es <url> [--json]         report shard skew, sizing, mapping and pressure findings
-import { DOCTOR_USAGE, runDoctor } from './doctor-command.ts';
-import { runSpoolInspect, SPOOL_INSPECT_USAGE } from './spool-inspect-command.ts';
-import { runSpoolReplay, SPOOL_REPLAY_USAGE } from './spool-replay-command.ts';
+import { DOCTOR_USAGE, SPOOL_INSPECT_USAGE, SPOOL_REPLAY_USAGE } from './command-usage.ts';
 
 const USAGE = `usage:
   es-gateway serve                      run the gateway (configured by GATEWAY_* / ES_* variables)
@@ -27,9 +25,9 @@ const COMMANDS: Record<string, Command> = {
     await import('../main.ts');
     return undefined;
   },
-  'spool inspect': (args) => runSpoolInspect(args, write),
-  'spool replay': (args) => runSpoolReplay(args, write, (text) => void process.stderr.write(text)),
-  doctor: (args) => runDoctor(args, write, (text) => void process.stderr.write(text)),
+  'spool inspect': async (args) => (await import('./spool-inspect-command.ts')).runSpoolInspect(args, write),
+  'spool replay': async (args) => (await import('./spool-replay-command.ts')).runSpoolReplay(args, write, (text) => void process.stderr.write(text)),
+  doctor: async (args) => (await import('./doctor-command.ts')).runDoctor(args, write, (text) => void process.stderr.write(text)),
 };
 
 async function run(argv: string[]): Promise<number | undefined> {

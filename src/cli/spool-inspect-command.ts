@@ -5,8 +5,7 @@ import { parseArgs } from 'node:util';
 import { inspectSpool, type SpoolInspection } from '../spool/spool-inspection.ts';
 import { segmentFileName } from '../spool/segment-files.ts';
 import { bytes } from './byte-size.ts';
-
-export const SPOOL_INSPECT_USAGE = 'es-gateway spool inspect <dir> [--json]';
+import { SPOOL_INSPECT_USAGE } from './command-usage.ts';
 
 export async function runSpoolInspect(args: string[], out: (text: string) => void, now: number = Date.now()): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });

@@ -6,8 +6,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config/config.ts';
 import { esEnvironment } from './es-environment.ts';
-
-export const SPOOL_REPLAY_USAGE = 'es-gateway spool replay <dir> --es <url> [--timeout-s N] [--dead-letter-index NAME]';
+import { SPOOL_REPLAY_USAGE } from './command-usage.ts';
 
 /** Sum of the Prometheus samples whose series starts with `prefix` (e.g. a counter over all its labels). */
 const sum = (metrics: string, prefix: string): number => metrics.split('\n')

@@ -145,6 +145,18 @@ describe('sizing', () => {
   });
 });
 
+describe('the gateway\'s streams', () => {
+  it('are the configured streams\' index patterns, then the default pattern of the others', () => {
+    const config = loadConfig({ GATEWAY_INDEX_PATTERN: 'logs-{stream}-{yyyy.MM.dd}' }, { streams: { orders: { index: 'orders-{yyyy.MM}' }, audit: {} } });
+    expect(gatewayStreams(config)).toEqual([
+      { setting: 'streams.orders', indexPattern: 'orders-{yyyy.MM}', glob: 'orders-*' },
+      { setting: 'streams.audit', indexPattern: 'logs-audit-{yyyy.MM.dd}', glob: 'logs-audit-*' },
+      { setting: 'GATEWAY_INDEX_PATTERN', indexPattern: 'logs-{stream}-{yyyy.MM.dd}', glob: 'logs-*-*' },
+    ]);
+    expect(gatewayStreams(loadConfig({ GATEWAY_UNKNOWN_STREAMS: 'reject' })).map((s) => s.setting)).toEqual([]);
+  });
+});
+
 describe('the report', () => {
   it('is healthy (exit 0) on the evenly spread, strict cluster', () => {
     const report = run(fixture('healthy'));

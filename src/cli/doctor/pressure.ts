@@ -46,7 +46,7 @@ export function pressureFindings(snapshot: ClusterSnapshot, t: Thresholds): Find
       if (p.rejected > 0) {
         findings.push({
           family: 'pressure', code: 'thread_pool_rejections', severity: 'warning', subject,
-          summary: `${p.rejected} ${pool} tasks rejected since the node started (${pct(p.rejected, p.rejected + p.completed)}% of ${p.rejected + p.completed}); pool of ${p.size} threads, queue ${p.queue} of ${p.queueSize}`,
+          summary: `${p.rejected} ${pool} tasks rejected since the node started (${pct(p.rejected, p.rejected + p.completed)}% of ${p.rejected + p.completed}); a pool of ${p.size} thread${p.size === 1 ? '' : 's'}, queue ${p.queue} of ${p.queueSize}`,
           why: POOL_WHY[pool] ?? 'tasks refused by a full thread pool',
           fix: pool === 'write'
             ? 'fewer, larger bulk requests in flight (GATEWAY_MAX_IN_FLIGHT), primaries spread over more nodes (see skew), or more nodes; do not raise the queue size: it only moves the wait into the heap'
