@@ -117,7 +117,17 @@ describe('es-gateway doctor', () => {
     expect(stdout).toMatch(/^node +shards +docs +store +indexing +search +heap +old gen +fielddata +write q\/rej +search q\/rej$/m);
     expect(stdout).toMatch(/^CRITICAL mappings field_count fields: 96 fields of a limit of 100 \(96%\), mapping dynamic: true$/m);
     expect(stdout).toMatch(/^ +why: at the limit every document that brings a new field is refused/m);
-    expect(stdout).toMatch(/^summary: critical — 1 critical, \d+ warnings, \d+ notes \(exit 2\)$/m);
+    expect(stdout).toMatch(/^summary: critical — 1 critical, \d+ warnings?, \d+ notes? \(exit 2\)$/m);
+    expect(code).toBe(2);
+  });
+
+  it('calls an unassigned primary critical, with the reason allocation explain gives', async () => {
+    await es.indices.create({ index: 'nowhere', settings: { number_of_shards: 1, number_of_replicas: 0, 'routing.allocation.require._name': 'no-such-node' }, wait_for_active_shards: 0 });
+    const { code, report: r } = await report();
+    expect(r.cluster).toMatchObject({ status: 'red', unassigned: 1 });
+    const [f] = findings(r, 'unassigned_shards');
+    expect(f).toMatchObject({ severity: 'critical', figures: { unassigned: 1, unassignedPrimaries: 1, indices: 1 } });
+    expect(f?.summary).toMatch(/nowhere\[0\] primary: node does not match index setting \[index\.routing\.allocation\.require\] filters \[_name:"no-such-node"\]/);
     expect(code).toBe(2);
   });
 

@@ -171,7 +171,7 @@ describe('the report', () => {
     expect(text).toMatch(/^doctor-2 {2,}3 {2,}1203 .* 0\/18 +0\/0$/m);
     expect(text).toMatch(/^WARNING {2}skew index_skew skewed: skew 1\.41/m);
     expect(text).toMatch(/^ +fix: allocation filters confine it/m);
-    expect(text).toMatch(/^summary: warnings — 0 critical, \d+ warnings, \d+ notes \(exit 1\)$/m);
+    expect(text).toMatch(/^summary: warnings — 0 critical, 6 warnings, 5 notes \(exit 1\)$/m);
   });
 
   it('exit status: 0 with notes only, 1 with a warning, 2 with a critical finding', () => {

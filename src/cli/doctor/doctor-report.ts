@@ -73,6 +73,8 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd());
 }
 
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** A load figure with two significant digits (0.0031), as loads of idle nodes are small. */
 const load = (n: number): string => (n === 0 ? '0' : Number(n.toPrecision(2)).toString());
 
@@ -80,7 +82,7 @@ const LABEL: Record<Finding['severity'], string> = { critical: 'CRITICAL', warni
 
 export function formatReport(r: DoctorReport): string {
   const c = r.cluster;
-  const lines = [`cluster "${c.name}" is ${c.status}: ${c.nodes} nodes (${c.dataNodes} data), ${c.primaries} primary shards, ${c.shards} shards, ${c.unassigned} unassigned`, ''];
+  const lines = [`cluster "${c.name}" is ${c.status}: ${plural(c.nodes, 'node')} (${c.dataNodes} data), ${plural(c.primaries, 'primary shard')}, ${plural(c.shards, 'shard')}, ${c.unassigned} unassigned`, ''];
   lines.push(...table([
     ['node', 'shards', 'docs', 'store', 'indexing', 'search', 'heap', 'old gen', 'fielddata', 'write q/rej', 'search q/rej'],
     ...r.nodes.map((n) => [
@@ -100,6 +102,6 @@ export function formatReport(r: DoctorReport): string {
   }
   if (r.findings.length > 0) lines.push('');
   const s = r.summary;
-  lines.push(`summary: ${s.verdict} — ${s.critical} critical, ${s.warning} warnings, ${s.info} notes (exit ${s.exitStatus})`);
+  lines.push(`summary: ${s.verdict} — ${s.critical} critical, ${plural(s.warning, 'warning')}, ${plural(s.info, 'note')} (exit ${s.exitStatus})`);
   return `${lines.join('\n')}\n`;
 }
