@@ -104,7 +104,7 @@ describe('es-gateway doctor', () => {
     expect(findings(r, 'text_fielddata', 'fields')).toMatchObject([{ severity: 'warning', figures: { fields: 'message' } }]);
     expect(findings(r, 'dynamic_mapping').map((f) => f.subject).sort()).toEqual(['fields', 'pressure', 'streams.skewed']);
     expect(findings(r, 'thread_pool_rejections')).toMatchObject([{ subject: `${node2}/write`, severity: 'warning', figures: { rejected, threads: 1, queueSize: 1 } }]);
-    expect(findings(r, 'shards_too_small', 'skewed')[0]?.fix).toBe('streams.skewed.settings.number_of_shards: 1');
+    expect(findings(r, 'shards_too_small', 'streams.skewed')[0]?.fix).toBe('streams.skewed.settings.number_of_shards: 1');
     expect(r.nodes.find((n) => n.name === node1)?.fielddataBytes).toBeGreaterThan(0);
     expect(r.summary).toMatchObject({ critical: 0, verdict: 'warnings', exitStatus: 1 });
     expect(code).toBe(1);

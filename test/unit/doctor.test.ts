@@ -73,8 +73,18 @@ describe('mappings', () => {
     expect(find(findings, 'dynamic_mapping').map((f) => [f.subject, f.severity])).toEqual([['pressure', 'info'], ['skewed', 'info'], ['streams.fields', 'info']]);
     expect(find(findings, 'dynamic_mapping', 'streams.fields')[0]?.fix).toMatch(/^streams\.fields\.dynamic: "strict"/);
     expect(find(findings, 'field_count', 'fields')[0]?.fix).toMatch(/^streams\.fields\.dynamic: "strict"/);
-    expect(find(findings, 'text_fielddata', 'fields')).toMatchObject([{ severity: 'warning', figures: { fields: 'message' } }]);
+    expect(find(findings, 'text_fielddata', 'streams.fields')).toMatchObject([{ severity: 'warning', figures: { fields: 'message', indices: 1 } }]);
     expect(find(findings, 'dynamic_mapping', 'spread')).toEqual([]); // strict
+  });
+
+  it('makes one note of a family of dated indices (edited: the fields index copied as two daily ones, one with its limit of 100)', () => {
+    const s = fixture('busy');
+    for (const day of ['2026.11.20', '2026.11.21']) s.mappings[`logs-${day}`] = s.mappings.fields!;
+    s.settings['logs-2026.11.20'] = s.settings.fields!; // the other keeps the default limit of 1000
+    const { findings } = run(s);
+    expect(find(findings, 'dynamic_mapping', 'logs-*')).toMatchObject([{ summary: 'dynamic: true on logs-2026.11.20, logs-2026.11.21', figures: { indices: 2 } }]);
+    expect(find(findings, 'text_fielddata', 'logs-*')).toMatchObject([{ figures: { fields: 'message', indices: 2 } }]);
+    expect(find(findings, 'field_count').map((f) => f.subject)).toEqual(['fields', 'logs-2026.11.20']); // each against its own limit
   });
 
   it('reports fielddata memory above its share of the heap', () => {

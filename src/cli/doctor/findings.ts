@@ -78,5 +78,24 @@ export const num = (s: string | null | undefined): number => (s === null || s ==
 /** Indices Elasticsearch and its features own (`.security`, `.ds-…` backing indices are not: they are user data). */
 export const isSystemIndex = (name: string): boolean => name.startsWith('.') && !name.startsWith('.ds-');
 
+/**
+ * Indices that differ only in their numbers (dates, rollover generations) form a family, so that
+ * a month of daily indices is one finding: `logs-2026.11.20` and `logs-2026.11.21` → `logs-*`.
+ */
+export const indexFamily = (index: string): string => index.replace(/\d+/g, '*').replace(/\*(?:[._-]\*)+/g, '*');
+
+/** Items grouped by a key, groups in the order their first item came. */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+
+/** A group's name for a finding: the index itself when it is alone, else the family or stream. */
+export const groupSubject = (key: string, indices: readonly string[]): string => (indices.length === 1 ? indices[0] as string : key);
+
+/** `a, b, c, … (12 indices)` */
+export const someOf = (names: readonly string[]): string => (names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, … (${names.length} indices)`);
+
 export const pct = (part: number, whole: number): number => (whole <= 0 ? 0 : Math.round((part / whole) * 1000) / 10);
 export const round2 = (n: number): number => Math.round(n * 100) / 100;

@@ -1,7 +1,7 @@
 // Mappings: indices left on `dynamic: true`, field counts near `index.mapping.total_fields.limit`,
 // `text` fields with `fielddata` on, and fielddata memory per node. Pure: findings from a snapshot.
 import type { ClusterSnapshot, FieldMapping, IndexMapping } from './cluster-snapshot.ts';
-import { bytes, isSystemIndex, pct, type Finding, type Thresholds } from './findings.ts';
+import { bytes, groupBy, groupSubject, indexFamily, isSystemIndex, pct, someOf, type Finding, type Thresholds } from './findings.ts';
 import { streamOf, type GatewayStream } from './gateway-streams.ts';
 
 /** Elasticsearch's default `index.mapping.total_fields.limit`. */
@@ -42,56 +42,61 @@ function fieldLimit(snapshot: ClusterSnapshot, index: string): number {
 
 export function mappingFindings(snapshot: ClusterSnapshot, t: Thresholds, streams: readonly GatewayStream[] = []): Finding[] {
   const findings: Finding[] = [];
-  const dynamicByOwner = new Map<string, { stream: GatewayStream | undefined; indices: string[] }>();
+  const dynamicIndices: string[] = [];
+  const fielddataIndices: { index: string; fields: string[] }[] = [];
   for (const [index, { mappings }] of Object.entries(snapshot.mappings).sort(([a], [b]) => a.localeCompare(b))) {
     if (isSystemIndex(index)) continue;
     const stream = streamOf(streams, index);
     const dynamic = isDynamicTrue(mappings);
-    if (dynamic) {
-      const owner = stream?.setting ?? index;
-      const group = dynamicByOwner.get(owner) ?? { stream, indices: [] };
-      group.indices.push(index);
-      dynamicByOwner.set(owner, group);
-    }
+    if (dynamic) dynamicIndices.push(index);
+    const fielddata = fielddataTextFields(mappings);
+    if (fielddata.length > 0) fielddataIndices.push({ index, fields: fielddata });
+    // Field counts stay per index: each index has its own mapping and limit.
     const fields = fieldCount(mappings);
     const limit = fieldLimit(snapshot, index);
     const used = pct(fields, limit);
-    if (used >= t.fieldsWarnPct) {
-      findings.push({
-        family: 'mappings', code: 'field_count', severity: used >= t.fieldsCriticalPct ? 'critical' : 'warning', subject: index,
-        summary: `${fields} fields of a limit of ${limit} (${used}%)${dynamic ? ', mapping dynamic: true' : ''}`,
-        why: 'at the limit every document that brings a new field is refused (400: "Limit of total fields … has been exceeded"; the gateway dead-letters it); before it, each field costs heap on every node and grows the cluster state',
-        fix: stream !== undefined && dynamic
-          ? `${stream.setting.startsWith('streams.') ? `${stream.setting}.dynamic: "strict"` : 'a stream entry with "dynamic": "strict"'} with a schema and mappings naming its fields ("false" keeps new keys in _source, unindexed)`
-          : dynamic ? 'map the fields it needs and set `dynamic: strict` (or `false`) in its template; raising `index.mapping.total_fields.limit` only postpones it'
-            : 'remove unused fields in the next index version; raising `index.mapping.total_fields.limit` costs heap',
-        figures: { fields, limit, usedPct: used, dynamic: dynamic ? 'true' : String(mappings.dynamic) },
-      });
-    }
-    const fielddata = fielddataTextFields(mappings);
-    if (fielddata.length > 0) {
-      findings.push({
-        family: 'mappings', code: 'text_fielddata', severity: 'warning', subject: index,
-        summary: `text fields with fielddata: true: ${fielddata.join(', ')}`,
-        why: 'sorting or aggregating on them loads every term of every segment into the heap (fielddata), held until evicted; one dashboard can fill a node\'s heap',
-        fix: 'aggregate and sort on a `keyword` (sub)field and set `fielddata: false` (the default) in the next mapping version',
-        figures: { fields: fielddata.join(',') },
-      });
-    }
-  }
-  for (const [owner, { stream, indices }] of dynamicByOwner) {
+    if (used < t.fieldsWarnPct) continue;
     findings.push({
-      family: 'mappings', code: 'dynamic_mapping', severity: 'info', subject: owner,
-      summary: `dynamic: true on ${indices.length === 1 ? indices[0] : `${indices.length} indices (${indices.slice(0, 3).join(', ')}${indices.length > 3 ? ', …' : ''})`}`,
+      family: 'mappings', code: 'field_count', severity: used >= t.fieldsCriticalPct ? 'critical' : 'warning', subject: index,
+      summary: `${fields} fields of a limit of ${limit} (${used}%)${dynamic ? ', mapping dynamic: true' : ''}`,
+      why: 'at the limit every document that brings a new field is refused (400: "Limit of total fields … has been exceeded"; the gateway dead-letters it); before it, each field costs heap on every node and grows the cluster state',
+      fix: stream !== undefined && dynamic
+        ? `${strictSetting(stream)} with a schema and mappings naming its fields ("false" keeps new keys in _source, unindexed)`
+        : dynamic ? 'map the fields it needs and set `dynamic: strict` (or `false`) in its template; raising `index.mapping.total_fields.limit` only postpones it'
+          : 'remove unused fields in the next index version; raising `index.mapping.total_fields.limit` costs heap',
+      figures: { fields, limit, usedPct: used, dynamic: dynamic ? 'true' : String(mappings.dynamic) },
+    });
+  }
+  // A stream's indices, or a family of dated indices, make one finding each.
+  const owner = (index: string) => streamOf(streams, index)?.setting ?? indexFamily(index);
+  for (const [key, indices] of groupBy(dynamicIndices, owner)) {
+    const stream = streamOf(streams, indices[0] ?? '');
+    findings.push({
+      family: 'mappings', code: 'dynamic_mapping', severity: 'info', subject: stream?.setting ?? groupSubject(key, indices),
+      summary: `dynamic: true on ${someOf(indices)}`,
       why: 'every new key in an event becomes a mapped field until the index hits its field limit; a stream of free-form keys (ids, timestamps as keys) gets there fast',
-      fix: stream === undefined ? 'map its fields and set `dynamic: strict` or `false` in its template'
-        : stream.setting.startsWith('streams.') ? `${stream.setting}.dynamic: "strict" (with a schema and mappings), or "false"`
-          : 'give the stream an entry in GATEWAY_CONFIG_FILE with a schema (its dynamic is then strict)',
+      fix: stream === undefined ? 'map its fields and set `dynamic: strict` or `false` in its template' : `${strictSetting(stream)} (with a schema and mappings), or "false"`,
       figures: { indices: indices.length },
+    });
+  }
+  for (const [key, group] of groupBy(fielddataIndices, (f) => `${owner(f.index)} ${f.fields.join(',')}`)) {
+    const indices = group.map((g) => g.index);
+    const fields = group[0]?.fields ?? [];
+    findings.push({
+      family: 'mappings', code: 'text_fielddata', severity: 'warning', subject: streamOf(streams, indices[0] ?? '')?.setting ?? groupSubject(key.split(' ')[0] as string, indices),
+      summary: `text fields with fielddata: true: ${fields.join(', ')}${indices.length === 1 ? '' : ` in ${someOf(indices)}`}`,
+      why: 'sorting or aggregating on them loads every term of every segment into the heap (fielddata), held until evicted; one dashboard can fill a node\'s heap',
+      fix: 'aggregate and sort on a `keyword` (sub)field and set `fielddata: false` (the default) in the next mapping version',
+      figures: { fields: fields.join(','), indices: indices.length },
     });
   }
   findings.push(...fielddataMemory(snapshot, t));
   return findings;
+}
+
+/** The setting that makes a stream's mapping strict. */
+function strictSetting(stream: GatewayStream): string {
+  return stream.setting.startsWith('streams.') ? `${stream.setting}.dynamic: "strict"` : 'an entry for the stream in GATEWAY_CONFIG_FILE with "dynamic": "strict"';
 }
 
 function fielddataMemory(snapshot: ClusterSnapshot, t: Thresholds): Finding[] {

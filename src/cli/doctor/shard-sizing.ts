@@ -2,7 +2,7 @@
 // streams the setting that would fix it (the stream's index pattern or its number_of_shards).
 // Pure: findings from a snapshot and the streams the gateway writes.
 import type { ClusterSnapshot } from './cluster-snapshot.ts';
-import { bytes, isSystemIndex, num, type Finding, type Thresholds } from './findings.ts';
+import { bytes, groupBy, groupSubject, indexFamily, isSystemIndex, num, someOf, type Finding, type Thresholds } from './findings.ts';
 import { streamOf, type GatewayStream } from './gateway-streams.ts';
 import { placedShards } from './node-loads.ts';
 
@@ -48,6 +48,7 @@ function coarserPattern(pattern: string): [string, number] | undefined {
 export function sizingFindings(snapshot: ClusterSnapshot, t: Thresholds, streams: readonly GatewayStream[] = []): Finding[] {
   const findings: Finding[] = [];
   const sizes = indexSizes(snapshot);
+  const overSharded: IndexSize[] = [];
   for (const s of sizes) {
     const stream = streamOf(streams, s.index);
     const average = s.primaryBytes / s.primaries;
@@ -63,14 +64,24 @@ export function sizingFindings(snapshot: ClusterSnapshot, t: Thresholds, streams
         figures: { primaries: s.primaries, primaryBytes: s.primaryBytes, largestPrimaryBytes: s.largestPrimaryBytes, suggestedShards: shards },
       });
     } else if (s.primaries > 1 && average < t.shardMinBytes) {
-      findings.push({
-        family: 'sizing', code: 'shards_too_small', severity: 'info', subject: s.index,
-        summary: `${s.primaries} primary shards of ${bytes(Math.round(average))} on average (${bytes(s.primaryBytes)} in all), below ${bytes(t.shardMinBytes)}`,
-        why: 'every shard costs heap, file handles and cluster-state updates whatever it holds; many small shards slow searches (one task each) and master operations',
-        fix: stream === undefined ? `fewer primaries for its successors (\`number_of_shards: ${shardsFor(s.primaryBytes)}\` in its template), or \`_shrink\` it` : shardSetting(stream, shardsFor(s.primaryBytes)),
-        figures: { primaries: s.primaries, primaryBytes: s.primaryBytes, averagePrimaryBytes: Math.round(average), suggestedShards: shardsFor(s.primaryBytes) },
-      });
+      overSharded.push(s);
     }
+  }
+  // A month of over-sharded daily indices is one finding, of their stream or their family.
+  for (const [key, group] of groupBy(overSharded, (s) => streamOf(streams, s.index)?.setting ?? indexFamily(s.index))) {
+    const stream = streamOf(streams, group[0]?.index ?? '');
+    const primaries = group.reduce((a, s) => a + s.primaries, 0);
+    const primaryBytes = group.reduce((a, s) => a + s.primaryBytes, 0);
+    const average = primaryBytes / primaries;
+    const largest = Math.max(...group.map((s) => s.primaryBytes));
+    const names = group.map((s) => s.index);
+    findings.push({
+      family: 'sizing', code: 'shards_too_small', severity: 'info', subject: stream?.setting ?? groupSubject(key, names),
+      summary: `${names.length === 1 ? '' : `${someOf(names)}: `}${primaries} primary shards of ${bytes(Math.round(average))} on average (${bytes(primaryBytes)} in all), below ${bytes(t.shardMinBytes)}`,
+      why: 'every shard costs heap, file handles and cluster-state updates whatever it holds; many small shards slow searches (one task each) and master operations',
+      fix: stream === undefined ? `fewer primaries for new indices (\`number_of_shards: ${shardsFor(largest)}\` in their template), or \`_shrink\` them` : shardSetting(stream, shardsFor(largest)),
+      figures: { indices: names.length, primaries, primaryBytes, averagePrimaryBytes: Math.round(average), suggestedShards: shardsFor(largest) },
+    });
   }
   findings.push(...smallStreamIndices(sizes, t, streams));
   return findings;
