@@ -12,7 +12,7 @@ import { diagnose, formatReport } from '../../src/cli/doctor/doctor-report.ts';
 import { DEFAULT_THRESHOLDS, exitStatus, type Finding, type Thresholds } from '../../src/cli/doctor/findings.ts';
 import { gatewayStreams } from '../../src/cli/doctor/gateway-streams.ts';
 import { fieldCount, fielddataTextFields } from '../../src/cli/doctor/mapping-health.ts';
-import { coefficientOfVariation, evenSpreadVariation, nodeLoads } from '../../src/cli/doctor/node-loads.ts';
+import { coefficientOfVariation, evenSpreadVariation, nodeLoads, tierNodes } from '../../src/cli/doctor/node-loads.ts';
 import { loadConfig } from '../../src/config/config.ts';
 
 const fixture = (name: string): ClusterSnapshot => JSON.parse(readFileSync(new URL(`./fixtures/doctor/${name}.json`, import.meta.url), 'utf8')) as ClusterSnapshot;
@@ -37,6 +37,18 @@ describe('skew', () => {
     expect(find(findings, 'index_skew', 'pressure')).toEqual([]);
     const [node] = find(findings, 'node_above_mean', 'doctor-0');
     expect(node?.figures.storeBytesAboveMeanPct).toBeGreaterThan(50);
+  });
+
+  it('judges an index against the nodes of its data tier (edited: doctor-2 made a warm node)', () => {
+    const s = fixture('busy');
+    const nodes = Object.values(s.nodes);
+    expect(tierNodes(nodes, 'data_content')).toEqual(['doctor-0', 'doctor-1', 'doctor-2']); // generic data role: every tier
+    for (const n of nodes) n.roles = n.name === 'doctor-2' ? ['data_warm'] : ['data_hot', 'data_content'];
+    expect(tierNodes(nodes, 'data_content')).toEqual(['doctor-0', 'doctor-1']);
+    expect(tierNodes(nodes, 'data_frozen,data_warm')).toEqual(['doctor-2']);
+    expect(tierNodes(nodes, undefined)).toEqual(['doctor-0', 'doctor-1', 'doctor-2']);
+    const [skew] = find(run(s, { skewMinBytes: 0 }).findings, 'index_skew', 'skewed');
+    expect(skew?.figures).toMatchObject({ variation: 1, evenVariation: 0.33, skew: 0.67 }); // [all, 0] over two nodes, against [2, 1]
   });
 
   it('leaves indices below --skew-min-gb alone (the default: 1 GB)', () => {

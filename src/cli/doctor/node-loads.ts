@@ -17,6 +17,20 @@ export interface NodeLoad {
 
 export const isDataNode = (n: NodeStats): boolean => n.roles.some((r) => r === 'data' || r.startsWith('data_'));
 
+/**
+ * The data nodes an index may use under its `_tier_preference`: those of the first tier in the
+ * list that has any (a node with the generic `data` role is in every tier); every data node
+ * without a preference. A hot index is judged against the hot nodes, not the warm ones.
+ */
+export function tierNodes(nodes: readonly NodeStats[], preference: string | undefined): string[] {
+  const data = nodes.filter(isDataNode);
+  for (const tier of (preference ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '')) {
+    const inTier = data.filter((n) => n.roles.includes('data') || n.roles.includes(tier));
+    if (inTier.length > 0) return inTier.map((n) => n.name).sort();
+  }
+  return data.map((n) => n.name).sort();
+}
+
 /** The shard copies that hold data on a node now (a relocating copy counts where it still is). */
 export const placedShards = (snapshot: ClusterSnapshot) => snapshot.shards.filter((s) => s.node !== null && (s.state === 'STARTED' || s.state === 'RELOCATING'));
 

@@ -2,7 +2,7 @@
 // that carry more than their share of the cluster's. Pure: findings from a snapshot.
 import type { ClusterSnapshot } from './cluster-snapshot.ts';
 import { bytes, isSystemIndex, num, pct, round2, type Finding, type Thresholds } from './findings.ts';
-import { coefficientOfVariation, evenSpreadVariation, nodeLoads, placedShards, type NodeLoad } from './node-loads.ts';
+import { coefficientOfVariation, evenSpreadVariation, nodeLoads, placedShards, tierNodes, type NodeLoad } from './node-loads.ts';
 
 const DIMENSIONS = ['store', 'docs', 'indexing', 'search'] as const;
 type Dimension = (typeof DIMENSIONS)[number];
@@ -11,7 +11,7 @@ export interface IndexSkew {
   index: string;
   copies: number;
   storeBytes: number;
-  /** Per data node (every one, zeros included): the index's bytes, docs, indexing and search time there. */
+  /** Per data node of its tier (every one, zeros included): the index's bytes, docs, indexing and search time there. */
   perNode: Record<string, Record<Dimension, number>>;
   /** Coefficient of variation across the data nodes, per dimension that has any. */
   variation: Partial<Record<Dimension, number>>;
@@ -23,17 +23,17 @@ export interface IndexSkew {
 }
 
 export function indexSkews(snapshot: ClusterSnapshot): IndexSkew[] {
-  const nodes = nodeLoads(snapshot).map((n) => n.name);
   const byIndex = new Map<string, ReturnType<typeof placedShards>>();
   for (const s of placedShards(snapshot)) {
     if (isSystemIndex(s.index)) continue;
     byIndex.set(s.index, [...(byIndex.get(s.index) ?? []), s]);
   }
   return [...byIndex].map(([index, shards]) => {
+    const nodes = tierNodes(Object.values(snapshot.nodes), snapshot.settings[index]?.settings?.['index.routing.allocation.include._tier_preference']);
     const perNode = Object.fromEntries(nodes.map((n) => [n, { store: 0, docs: 0, indexing: 0, search: 0 }]));
     for (const s of shards) {
       const at = perNode[s.node as string];
-      if (at === undefined) continue; // a node that is not a data node (cannot happen) or left meanwhile
+      if (at === undefined) continue; // a copy outside its tier (moving there) or on a node that left
       at.store += num(s.store);
       at.docs += num(s.docs);
       at.indexing += num(s['indexing.index_time']);
