@@ -5,6 +5,7 @@
 // ES_TEST_PORT_BASE pins the cluster's ports (HTTP base…base+2, transport base+3…base+5).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -33,6 +34,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await es?.close();
   await cluster?.stop();
+  // As the global setup does for its node: nothing left in /tmp unless ES_KEEP_DATA asks for it.
+  if (!process.env.ES_KEEP_DATA) await Promise.all((cluster?.nodes ?? []).map((n) => rm(n.dataDir, { recursive: true, force: true })));
 });
 
 function doctor(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -94,9 +97,9 @@ describe('es-gateway doctor', () => {
     const rejected = await writeRejected();
     expect(rejected).toBeGreaterThan(0);
 
-    const streams = path.join(mkdtempSync(path.join(os.tmpdir(), 'esgw-doctor-')), 'streams.json');
-    writeFileSync(streams, JSON.stringify({ streams: { skewed: { index: 'skewed' } } }));
-    const { code, report: r } = await report('--skew-min-gb', '0', '--config', streams);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'esgw-doctor-'));
+    writeFileSync(path.join(dir, 'streams.json'), JSON.stringify({ streams: { skewed: { index: 'skewed' } } }));
+    const { code, report: r } = await report('--skew-min-gb', '0', '--config', path.join(dir, 'streams.json')).finally(() => rm(dir, { recursive: true, force: true }));
 
     expect(findings(r, 'index_skew', 'skewed')).toMatchObject([{ severity: 'warning', figures: { skew: 1.41, copies: 3, nodes: node0, allocationFilters: `index.routing.allocation.require._name=${node0}` } }]);
     expect(findings(r, 'index_skew', 'fields')).toEqual([]); // one shard: as even as it can be
