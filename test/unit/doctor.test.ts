@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot } from '../../src/cli/doctor/cluster-snapshot.ts';
 import { diagnose, formatReport } from '../../src/cli/doctor/doctor-report.ts';
 import { DEFAULT_THRESHOLDS, exitStatus, type Finding, type Thresholds } from '../../src/cli/doctor/findings.ts';
-import { gatewayStreams } from '../../src/cli/doctor/gateway-streams.ts';
+import { gatewayStreams, streamOf } from '../../src/cli/doctor/gateway-streams.ts';
 import { fieldCount, fielddataTextFields } from '../../src/cli/doctor/mapping-health.ts';
 import { coefficientOfVariation, evenSpreadVariation, nodeLoads, tierNodes } from '../../src/cli/doctor/node-loads.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -176,6 +176,11 @@ describe('the gateway\'s streams', () => {
       { setting: 'GATEWAY_INDEX_PATTERN', indexPattern: 'logs-{stream}-{yyyy.MM.dd}', glob: 'logs-*-*' },
     ]);
     expect(gatewayStreams(loadConfig({ GATEWAY_UNKNOWN_STREAMS: 'reject' })).map((s) => s.setting)).toEqual([]);
+    const streams = gatewayStreams(config);
+    expect(streamOf(streams, 'orders-2026.11')?.setting).toBe('streams.orders');
+    expect(streamOf(streams, '.ds-orders-2026.11-2026.11.20-000001')?.setting).toBe('streams.orders'); // a data stream's backing index
+    expect(streamOf(streams, 'logs-web-2026.11.20')?.setting).toBe('GATEWAY_INDEX_PATTERN');
+    expect(streamOf(streams, 'metrics')).toBeUndefined();
   });
 });
 

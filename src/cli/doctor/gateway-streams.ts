@@ -30,5 +30,9 @@ export function globMatches(glob: string, name: string): boolean {
   return re.test(name);
 }
 
-/** The first stream whose glob matches (configured streams before the default pattern). */
-export const streamOf = (streams: readonly GatewayStream[], index: string): GatewayStream | undefined => streams.find((s) => globMatches(s.glob, index));
+/**
+ * The first stream whose glob matches (configured streams before the default pattern); a data
+ * stream's backing index (`.ds-<data stream>-<date>-<generation>`) belongs to its data stream's.
+ */
+export const streamOf = (streams: readonly GatewayStream[], index: string): GatewayStream | undefined =>
+  streams.find((s) => globMatches(s.glob, index) || globMatches(`.ds-${s.glob}-*`, index));
