@@ -47,8 +47,10 @@ describe('skew', () => {
     expect(tierNodes(nodes, 'data_content')).toEqual(['doctor-0', 'doctor-1']);
     expect(tierNodes(nodes, 'data_frozen,data_warm')).toEqual(['doctor-2']);
     expect(tierNodes(nodes, undefined)).toEqual(['doctor-0', 'doctor-1', 'doctor-2']);
-    const [skew] = find(run(s, { skewMinBytes: 0 }).findings, 'index_skew', 'skewed');
-    expect(skew?.figures).toMatchObject({ variation: 1, evenVariation: 0.33, skew: 0.67 }); // [all, 0] over two nodes, against [2, 1]
+    const { findings } = run(s, { skewMinBytes: 0 });
+    expect(find(findings, 'index_skew', 'skewed')[0]?.figures).toMatchObject({ variation: 1, evenVariation: 0.33, skew: 0.67 }); // [all, 0] over two nodes, against [2, 1]
+    // Nodes are compared within their tier: the lone warm node is above no one's mean.
+    expect(find(findings, 'node_above_mean', 'doctor-2')).toEqual([]);
   });
 
   it('leaves indices below --skew-min-gb alone (the default: 1 GB)', () => {

@@ -41,6 +41,7 @@ export function diagnose(snapshot: ClusterSnapshot, thresholds: Thresholds, stre
     return {
       name: p.name,
       dataNode: l !== undefined,
+      dataRoles: l?.dataRoles ?? '',
       shards: l?.shards ?? 0,
       primaries: l?.primaries ?? 0,
       docs: l?.docs ?? 0,

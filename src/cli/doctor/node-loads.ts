@@ -4,6 +4,8 @@ import { num } from './findings.ts';
 
 export interface NodeLoad {
   name: string;
+  /** Its data roles (`data`, or `data_hot,data_content`…): nodes are compared with those of the same. */
+  dataRoles: string;
   shards: number;
   primaries: number;
   docs: number;
@@ -41,6 +43,7 @@ export function nodeLoads(snapshot: ClusterSnapshot): NodeLoad[] {
     const uptime = Math.max(1, n.jvm.uptime_in_millis);
     return {
       name: n.name,
+      dataRoles: n.roles.filter((r) => r === 'data' || r.startsWith('data_')).sort().join(','),
       shards: own.length,
       primaries: own.filter((s) => s.prirep === 'p').length,
       docs: n.indices.docs?.count ?? own.reduce((t, s) => t + num(s.docs), 0),

@@ -1,7 +1,7 @@
 // Shard skew: how unevenly an index's data and load sit across the data nodes, and the nodes
 // that carry more than their share of the cluster's. Pure: findings from a snapshot.
 import type { ClusterSnapshot } from './cluster-snapshot.ts';
-import { bytes, isSystemIndex, num, pct, round2, type Finding, type Thresholds } from './findings.ts';
+import { bytes, groupBy, isSystemIndex, num, pct, round2, type Finding, type Thresholds } from './findings.ts';
 import { coefficientOfVariation, evenSpreadVariation, nodeLoads, placedShards, tierNodes, type NodeLoad } from './node-loads.ts';
 
 const DIMENSIONS = ['store', 'docs', 'indexing', 'search'] as const;
@@ -73,7 +73,7 @@ export function skewFindings(snapshot: ClusterSnapshot, t: Thresholds): Finding[
       code: 'index_skew',
       severity: 'warning',
       subject: s.index,
-      summary: `skew ${s.skew} (${s.worst} varies by ${s.variation[s.worst]} across ${Object.keys(s.perNode).length} data nodes, an even spread of its ${s.copies} shard copies by ${s.evenVariation}); ${bytes(s.storeBytes)} on ${onNodes.join(', ')}`,
+      summary: `skew ${s.skew}: its ${s.worst} varies by ${s.variation[s.worst]} across ${Object.keys(s.perNode).length} data nodes, where an even spread of its ${s.copies} shard copies would vary by ${s.evenVariation}; ${bytes(s.storeBytes)} on ${onNodes.join(', ')}`,
       why: 'the nodes holding most of this index do most of its indexing and searching: they run hot (queues, rejections, heap) while the others idle, and losing one of them hurts more',
       fix: filters.length > 0
         ? `allocation filters confine it: ${filters.join(', ')} — remove them (or widen them) so the shards can spread`
@@ -90,7 +90,8 @@ export function skewFindings(snapshot: ClusterSnapshot, t: Thresholds): Finding[
       },
     });
   }
-  findings.push(...nodeAboveMean(nodeLoads(snapshot), t));
+  // Nodes are compared with the nodes of their tier: warm nodes hold more and index less by design.
+  for (const tier of groupBy(nodeLoads(snapshot), (n) => n.dataRoles).values()) findings.push(...nodeAboveMean(tier, t));
   return findings;
 }
 
