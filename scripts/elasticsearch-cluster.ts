@@ -6,8 +6,13 @@ import { freePorts, startElasticsearch, type ElasticsearchNode } from './elastic
 export interface ClusterOptions {
   size?: number;
   heapMb?: number;
+  jvmOptions?: string[];
   version?: string;
   name?: string;
+  /** HTTP ports basePort…basePort+size-1, transport ports the next `size` (free ones otherwise). */
+  basePort?: number;
+  /** Extra `-E` settings of node i (e.g. a tiny write thread pool on one node). */
+  settings?: (index: number) => Record<string, string>;
 }
 
 export interface ElasticsearchCluster {
@@ -23,7 +28,7 @@ export interface ElasticsearchCluster {
 export async function startCluster(opts: ClusterOptions = {}): Promise<ElasticsearchCluster> {
   const size = opts.size ?? 3;
   const clusterName = opts.name ?? `es-gateway-test-${process.pid}`;
-  const ports = await freePorts(2 * size);
+  const ports = opts.basePort === undefined ? await freePorts(2 * size) : Array.from({ length: 2 * size }, (_, i) => (opts.basePort as number) + i);
   const names = Array.from({ length: size }, (_, i) => `${clusterName}-${i}`);
   const transport = names.map((_, i) => ports[size + i] as number);
   const cluster = { name: clusterName, seedHosts: transport.map((p) => `127.0.0.1:${p}`), initialMasterNodes: names };
@@ -33,7 +38,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Elasticse
     port: ports[i] as number,
     transportPort: transport[i] as number,
     cluster,
+    ...(opts.settings === undefined ? {} : { settings: opts.settings(i) }),
     ...(opts.heapMb === undefined ? {} : { heapMb: opts.heapMb }),
+    ...(opts.jvmOptions === undefined ? {} : { jvmOptions: opts.jvmOptions }),
     ...(opts.version === undefined ? {} : { version: opts.version }),
   })));
   const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

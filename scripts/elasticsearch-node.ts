@@ -26,6 +26,8 @@ export interface StartOptions {
   dataDir?: string;
   settings?: Record<string, string>;
   heapMb?: number;
+  /** More JVM options (ES_JAVA_OPTS), e.g. for a quicker start of a node that serves little load. */
+  jvmOptions?: string[];
   name?: string;
   startTimeoutMs?: number;
   version?: string;
@@ -187,7 +189,7 @@ export async function startElasticsearch(opts: StartOptions = {}): Promise<Elast
     ES_JAVA_HOME: javaHome,
     ES_PATH_CONF: conf,
     ES_TMPDIR: tmp,
-    ES_JAVA_OPTS: `-Xms${opts.heapMb ?? 512}m -Xmx${opts.heapMb ?? 512}m`,
+    ES_JAVA_OPTS: [`-Xms${opts.heapMb ?? 512}m`, `-Xmx${opts.heapMb ?? 512}m`, ...(opts.jvmOptions ?? [])].join(' '),
   };
   delete env.JAVA_HOME; // only produces a warning
   await opts.prepare?.({ home, conf, env });

@@ -5,10 +5,8 @@
 //   spool replay <dir> --es <url>      deliver a spool folder to Elasticsearch, offline
 //   keys create … / keys list          make an API key (printed once, its hash in the keys file) / show the file's keys
 //   mappings diff|apply|history|rollback   the streams' mappings against the cluster, audited changes
-import { MAPPINGS_USAGE, runMappings } from './mappings-command.ts';
-import { runSpoolInspect, SPOOL_INSPECT_USAGE } from './spool-inspect-command.ts';
-import { runSpoolReplay, SPOOL_REPLAY_USAGE } from './spool-replay-command.ts';
-import { KEYS_CREATE_USAGE, KEYS_LIST_USAGE, runKeysCreate, runKeysList } from './keys-command.ts';
+//   doctor --es <url> [--json]         report shard skew, sizing, mapping and pressure findings
+import { DOCTOR_USAGE, KEYS_CREATE_USAGE, KEYS_LIST_USAGE, MAPPINGS_USAGE, SPOOL_INSPECT_USAGE, SPOOL_REPLAY_USAGE } from './command-usage.ts';
 
 const USAGE = `usage:
   es-gateway serve                      run the gateway (configured by GATEWAY_* / ES_* variables)
@@ -20,10 +18,14 @@ const USAGE = `usage:
   ${KEYS_LIST_USAGE}
                                         the keys file's names, tenants and permissions
   ${MAPPINGS_USAGE}
+  ${DOCTOR_USAGE}
+                                        a cluster's shard skew, shard sizing, mappings and pressure;
+                                        exit 0 healthy, 1 warnings, 2 critical, 3 not read (--help: thresholds)
 `;
 
 type Command = (args: string[]) => Promise<number | undefined>;
 const write = (text: string) => void process.stdout.write(text);
+const writeErr = (text: string) => void process.stderr.write(text);
 
 const COMMANDS: Record<string, Command> = {
   // main.ts starts the server when imported and keeps the process alive; it handles signals.
@@ -31,11 +33,12 @@ const COMMANDS: Record<string, Command> = {
     await import('../main.ts');
     return undefined;
   },
-  'spool inspect': (args) => runSpoolInspect(args, write),
-  'spool replay': (args) => runSpoolReplay(args, write, (text) => void process.stderr.write(text)),
-  'keys create': async (args) => runKeysCreate(args, write, (text) => void process.stderr.write(text)),
-  'keys list': async (args) => runKeysList(args, write, (text) => void process.stderr.write(text)),
-  ...Object.fromEntries(['diff', 'apply', 'history', 'rollback'].map((sub) => [`mappings ${sub}`, (args: string[]) => runMappings(sub, args, write, (text) => void process.stderr.write(text))])),
+  'spool inspect': async (args) => (await import('./spool-inspect-command.ts')).runSpoolInspect(args, write),
+  'spool replay': async (args) => (await import('./spool-replay-command.ts')).runSpoolReplay(args, write, writeErr),
+  'keys create': async (args) => (await import('./keys-command.ts')).runKeysCreate(args, write, writeErr),
+  'keys list': async (args) => (await import('./keys-command.ts')).runKeysList(args, write, writeErr),
+  ...Object.fromEntries(['diff', 'apply', 'history', 'rollback'].map((sub) => [`mappings ${sub}`, async (args: string[]) => (await import('./mappings-command.ts')).runMappings(sub, args, write, writeErr)])),
+  doctor: async (args) => (await import('./doctor-command.ts')).runDoctor(args, write, writeErr),
 };
 
 async function run(argv: string[]): Promise<number | undefined> {

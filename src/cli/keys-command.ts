@@ -4,10 +4,9 @@
 // never sees half a file. Exit code: 0 done, 2 usage or a file that does not parse.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { KEYS_CREATE_USAGE, KEYS_LIST_USAGE } from './command-usage.ts';
 import { hashApiKey, newApiKey, parseKeysFile, type ApiKeyEntry, type KeysFile } from '../auth/keys-file.ts';
 
-export const KEYS_CREATE_USAGE = 'es-gateway keys create --name N --tenant T --ops ingest,search,admin [--streams app,web-*] [--indices logs-*] [--rate-limit N] [--ingest-bytes-per-second N] [--file F]';
-export const KEYS_LIST_USAGE = 'es-gateway keys list [--file F] [--json]';
 
 const csv = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 

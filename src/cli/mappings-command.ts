@@ -4,6 +4,7 @@
 // GATEWAY_CONFIG_FILE), or from --es and --config.
 // Exit codes: diff 0 no difference / 1 differences; apply and rollback 0 done (or nothing to do)
 // / 1 failed or blocked; history 0; 2 usage, configuration or Elasticsearch errors.
+import { MAPPINGS_USAGE } from './command-usage.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type GatewayConfig } from '../config/config.ts';
@@ -15,11 +16,6 @@ import { planRollback, planStreams, UnknownStreamError, UnknownVersionError, typ
 import { streamTemplateName } from '../sink/index-templates.ts';
 import { formatHistory, formatPlan, planJson } from './mappings-report.ts';
 
-export const MAPPINGS_USAGE = `es-gateway mappings diff [--stream S] [--json]
-  es-gateway mappings apply [--stream S] [--dry-run] [--by NAME] [--json]
-  es-gateway mappings history <stream> [--json]
-  es-gateway mappings rollback <stream> --to <version> [--dry-run] [--by NAME] [--json]
-                                        (each also takes --es <url> and --config <streams file>)`;
 
 type Out = (text: string) => void;
 

@@ -4,8 +4,8 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { inspectSpool, type SpoolInspection } from '../spool/spool-inspection.ts';
 import { segmentFileName } from '../spool/segment-files.ts';
-
-export const SPOOL_INSPECT_USAGE = 'es-gateway spool inspect <dir> [--json]';
+import { bytes } from './byte-size.ts';
+import { SPOOL_INSPECT_USAGE } from './command-usage.ts';
 
 export async function runSpoolInspect(args: string[], out: (text: string) => void, now: number = Date.now()): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
@@ -53,18 +53,6 @@ export function formatInspection(s: SpoolInspection, now: number): string {
   lines.push(`torn tail bytes: ${s.tornBytes}`);
   lines.push(`quarantine:      ${s.quarantineFiles.length === 0 ? 'empty' : s.quarantineFiles.join(', ')}`);
   return `${lines.join('\n')}\n`;
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
 }
 
 function time(ms: number | undefined): string {

@@ -5,8 +5,8 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config/config.ts';
-
-export const SPOOL_REPLAY_USAGE = 'es-gateway spool replay <dir> --es <url> [--timeout-s N] [--dead-letter-index NAME]';
+import { esEnvironment } from './es-environment.ts';
+import { SPOOL_REPLAY_USAGE } from './command-usage.ts';
 
 /** Sum of the Prometheus samples whose series starts with `prefix` (e.g. a counter over all its labels). */
 const sum = (metrics: string, prefix: string): number => metrics.split('\n')
@@ -35,10 +35,8 @@ export async function runSpoolReplay(args: string[], out: (text: string) => void
     return 2;
   }
   // The connection's other settings (credentials, TLS) come from the environment as for serve.
-  const esSettings = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('ES_') && k !== 'ES_URL' && k !== 'ES_CLOUD_ID' && v !== undefined)) as Record<string, string>;
   const env: Record<string, string> = {
-    ...esSettings,
-    ES_URL: values.es,
+    ...esEnvironment(values.es),
     GATEWAY_DURABILITY: 'durable',
     GATEWAY_SPOOL_DIR: dir,
     GATEWAY_INSTALL_TEMPLATES: 'false',
