@@ -7,7 +7,8 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import type { ServerConfig } from '../config/config.ts';
+import { createSecureContext } from 'node:tls';
+import { ConfigError, type ServerConfig } from '../config/config.ts';
 import { PROBLEM_BASE, sendProblem, withoutUserinfo } from './problem.ts';
 
 /**
@@ -58,6 +59,17 @@ export function readTlsFiles(tls: NonNullable<ServerConfig['tls']>): TlsFiles {
   return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
 }
 
+/** The TLS pair at start-up, checked (readable PEM, key matching the certificate), or a ConfigError. */
+function loadTlsAtStart(tls: NonNullable<ServerConfig['tls']>): TlsFiles {
+  try {
+    const files = readTlsFiles(tls);
+    createSecureContext(files);
+    return files;
+  } catch (err) {
+    throw new ConfigError([`GATEWAY_TLS_CERT_FILE ${tls.certFile} / GATEWAY_TLS_KEY_FILE ${tls.keyFile}: ${(err as Error).message}`]);
+  }
+}
+
 /** Fastify's server options for the listener: timeouts, TLS, the early-error answers. */
 export function listenerOptions(server: ServerConfig): Pick<FastifyServerOptions, 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'clientErrorHandler' | 'frameworkErrors'> & { http?: object; https?: object } {
   const requestTimeout = server.requestTimeoutMs + BACKSTOP_MS;
@@ -68,7 +80,7 @@ export function listenerOptions(server: ServerConfig): Pick<FastifyServerOptions
     // slow-header client hold its socket up to 30 s past GATEWAY_HEADERS_TIMEOUT_MS).
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(server.headersTimeoutMs / 4))),
   };
-  const tls = server.tls === undefined ? undefined : readTlsFiles(server.tls);
+  const tls = server.tls === undefined ? undefined : loadTlsAtStart(server.tls);
   return {
     connectionTimeout: server.socketTimeoutMs,
     keepAliveTimeout: server.keepAliveTimeoutMs,

@@ -44,3 +44,11 @@ describe('listener settings', () => {
     expect(JSON.stringify(logged)).not.toMatch(/pw@|Basic xyz|meta/);
   });
 });
+
+describe('TLS files at start-up', () => {
+  it('refuses a missing or unreadable pair with a configuration error naming the files', () => {
+    const server = loadConfig({ GATEWAY_TLS_CERT_FILE: '/nonexistent/tls.crt', GATEWAY_TLS_KEY_FILE: '/nonexistent/tls.key' }).server;
+    expect(() => listenerOptions(server)).toThrow(ConfigError);
+    expect(() => listenerOptions(server)).toThrow(/GATEWAY_TLS_CERT_FILE \/nonexistent\/tls\.crt .*ENOENT/);
+  });
+});
