@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { createSecureContext } from 'node:tls';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { ConfigError, type ServerConfig } from '../config/config.ts';
 import { PROBLEM_BASE, sendProblem, withoutUserinfo } from './problem.ts';
 
