@@ -38,9 +38,12 @@ export function redactPaths(server: ServerConfig): string[] {
 /**
  * How an error is logged: its type, message, stack, code and status, with URL credentials
  * blanked — not its other members (an Elasticsearch client error's `meta` holds the whole
- * request it failed, headers included).
+ * request it failed, headers included). What is logged as `err` without being an Error (some
+ * log lines pass the message alone) is kept as it is, a string with URL credentials blanked.
  */
-export function logSafeError(err: Error & { code?: unknown; statusCode?: unknown }): { type: string; message: string; stack: string; [k: string]: unknown } {
+type LoggedError = { type: string; message: string; stack: string; [k: string]: unknown };
+export function logSafeError(err: Error & { code?: unknown; statusCode?: unknown }): LoggedError {
+  if (!(err instanceof Error)) return (typeof err === 'string' ? withoutUserinfo(err) : err) as unknown as LoggedError;
   return {
     type: err.name,
     message: withoutUserinfo(String(err.message)),

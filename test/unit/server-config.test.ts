@@ -42,6 +42,8 @@ describe('listener settings', () => {
     const logged = logSafeError(err);
     expect(logged).toMatchObject({ type: 'Error', message: 'connect ECONNREFUSED http://[redacted]@es:9200', code: 'ECONNREFUSED' });
     expect(JSON.stringify(logged)).not.toMatch(/pw@|Basic xyz|meta/);
+    // Some lines log only the message as `err`: kept, credentials blanked.
+    expect(logSafeError('connect ECONNREFUSED https://u:pw@es:9200' as unknown as Error)).toBe('connect ECONNREFUSED https://[redacted]@es:9200');
   });
 });
 
