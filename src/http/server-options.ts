@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import type { ServerConfig } from '../config/config.ts';
+import { ConfigError, type ServerConfig } from '../config/config.ts';
 import { PROBLEM_BASE, sendProblem, withoutUserinfo } from './problem.ts';
 
 /**
@@ -37,9 +38,12 @@ export function redactPaths(server: ServerConfig): string[] {
 /**
  * How an error is logged: its type, message, stack, code and status, with URL credentials
  * blanked — not its other members (an Elasticsearch client error's `meta` holds the whole
- * request it failed, headers included).
+ * request it failed, headers included). What is logged as `err` without being an Error (some
+ * log lines pass the message alone) is kept as it is, a string with URL credentials blanked.
  */
-export function logSafeError(err: Error & { code?: unknown; statusCode?: unknown }): { type: string; message: string; stack: string; [k: string]: unknown } {
+type LoggedError = { type: string; message: string; stack: string; [k: string]: unknown };
+export function logSafeError(err: Error & { code?: unknown; statusCode?: unknown }): LoggedError {
+  if (!(err instanceof Error)) return (typeof err === 'string' ? withoutUserinfo(err) : err) as unknown as LoggedError;
   return {
     type: err.name,
     message: withoutUserinfo(String(err.message)),
@@ -58,6 +62,17 @@ export function readTlsFiles(tls: NonNullable<ServerConfig['tls']>): TlsFiles {
   return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
 }
 
+/** The TLS pair at start-up, checked (readable PEM, key matching the certificate), or a ConfigError. */
+function loadTlsAtStart(tls: NonNullable<ServerConfig['tls']>): TlsFiles {
+  try {
+    const files = readTlsFiles(tls);
+    createSecureContext(files);
+    return files;
+  } catch (err) {
+    throw new ConfigError([`GATEWAY_TLS_CERT_FILE ${tls.certFile} / GATEWAY_TLS_KEY_FILE ${tls.keyFile}: ${(err as Error).message}`]);
+  }
+}
+
 /** Fastify's server options for the listener: timeouts, TLS, the early-error answers. */
 export function listenerOptions(server: ServerConfig): Pick<FastifyServerOptions, 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'clientErrorHandler' | 'frameworkErrors'> & { http?: object; https?: object } {
   const requestTimeout = server.requestTimeoutMs + BACKSTOP_MS;
@@ -68,7 +83,7 @@ export function listenerOptions(server: ServerConfig): Pick<FastifyServerOptions
     // slow-header client hold its socket up to 30 s past GATEWAY_HEADERS_TIMEOUT_MS).
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(server.headersTimeoutMs / 4))),
   };
-  const tls = server.tls === undefined ? undefined : readTlsFiles(server.tls);
+  const tls = server.tls === undefined ? undefined : loadTlsAtStart(server.tls);
   return {
     connectionTimeout: server.socketTimeoutMs,
     keepAliveTimeout: server.keepAliveTimeoutMs,

@@ -142,6 +142,12 @@ describe('hostile clients', () => {
     expect(problemOf(answer.body)).toMatchObject({ type: 'urn:es-gateway:problem:request-timeout', status: 408 });
   });
 
+  it('answers oversized headers with 431 problem+json and closes the connection', async () => {
+    const answer = await sendHuge(gw.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'h'.repeat(64 * 1024)}\r\n\r\n`, 0);
+    expect(answer.status, answer.headers).toBe(431);
+    expect(problemOf(answer.body)).toMatchObject({ type: 'urn:es-gateway:problem:headers-too-large', status: 431 });
+  });
+
   it('cuts a gzip bomb off at the decompression ratio', async () => {
     const bomb = await gzipBomb(64); // 64 MiB of blank lines in ~64 KiB
     const res = await post(`${gw.url}/v1/events/bomb`, bomb, { ...NDJSON, 'content-encoding': 'gzip' });

@@ -42,5 +42,15 @@ describe('listener settings', () => {
     const logged = logSafeError(err);
     expect(logged).toMatchObject({ type: 'Error', message: 'connect ECONNREFUSED http://[redacted]@es:9200', code: 'ECONNREFUSED' });
     expect(JSON.stringify(logged)).not.toMatch(/pw@|Basic xyz|meta/);
+    // Some lines log only the message as `err`: kept, credentials blanked.
+    expect(logSafeError('connect ECONNREFUSED https://u:pw@es:9200' as unknown as Error)).toBe('connect ECONNREFUSED https://[redacted]@es:9200');
+  });
+});
+
+describe('TLS files at start-up', () => {
+  it('refuses a missing or unreadable pair with a configuration error naming the files', () => {
+    const server = loadConfig({ GATEWAY_TLS_CERT_FILE: '/nonexistent/tls.crt', GATEWAY_TLS_KEY_FILE: '/nonexistent/tls.key' }).server;
+    expect(() => listenerOptions(server)).toThrow(ConfigError);
+    expect(() => listenerOptions(server)).toThrow(/GATEWAY_TLS_CERT_FILE \/nonexistent\/tls\.crt .*ENOENT/);
   });
 });
