@@ -13,7 +13,11 @@ export interface ServerLatency {
 
 /** One route's buckets of es_gateway_http_request_duration_seconds with one status, summed over any other labels. */
 export async function routeBuckets(url: string, route: string, status: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  return bucketsIn(await (await fetch(`${url}/metrics`)).text(), route, status);
+}
+
+/** routeBuckets' reading of a Prometheus text exposition: cumulative counts by `le`. */
+export function bucketsIn(text: string, route: string, status: number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     if (!line.startsWith('es_gateway_http_request_duration_seconds_bucket{') || !line.includes(`route="${route}"`) || !line.includes(`status="${status}"`)) continue;
