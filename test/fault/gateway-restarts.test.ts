@@ -68,7 +68,7 @@ describe('gateway restarted three times under load in durable mode', () => {
       expect(ids.length - new Set(ids).size).toBe(0);
       const indexed = new Set(ids);
       const missing = [...acknowledged].filter((id) => !indexed.has(id));
-      expect(missing).toEqual([]);
+      expect(missing.length, `acknowledged but not indexed, e.g. ${missing.slice(0, 5).join(', ')}`).toBe(0);
       // Beyond the acknowledged ones, at most the requests cut off by the kills (in flight or
       // synced but not yet answered): clients × batch per kill.
       expect(ids.length - acknowledged.size).toBeLessThanOrEqual(RESTARTS * CLIENTS * BATCH);
