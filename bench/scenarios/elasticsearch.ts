@@ -137,6 +137,8 @@ export async function elasticsearchPaths(ctx: Context): Promise<void> {
   const direct = avg(of('direct').map((r) => r.docsPerSec));
   ctx.measured.s3GatewayDocsPerSec = gw;
   ctx.measured.s3DirectDocsPerSec = direct;
+  ctx.measured.s3GatewayMicrosPerDoc = avg(of('gateway').map((r) => ((r.gatewayCpuCores ?? Number.NaN) * r.seconds * 1e6) / s.s3Events));
+  ctx.measured.s3NodeMicrosPerDoc = avg(of('direct').map((r) => (r.esCpuCores * r.seconds * 1e6) / s.s3Events));
   const rounds = `${s.s3Events.toLocaleString('en-US')} events × ${s.s3Rounds} round(s), mean`;
   const gatewayRow = (id: string, p: Path, label: string): Row => {
     const xs = of(p);

@@ -8,6 +8,7 @@ import { createIndex, deleteIndex, refreshAndCount } from '../lib/es.ts';
 import { paced, type PacedResult } from '../lib/load.ts';
 import { cpuWindow, requestDurations, startGateway, waitGatewayIdle, type CpuWindow } from '../lib/proc.ts';
 import type { Row } from '../lib/report.ts';
+import { routeBuckets, serverLatency, type ServerLatency } from '../lib/server-latency.ts';
 import { startNullUpstreamGateway } from './null-upstream.ts';
 
 /** A row from a paced window; `okStatus`: the answer that counts as delivered (202 for ack=accepted, 200 for ack=indexed). */
@@ -33,6 +34,8 @@ interface PacedWindow {
   cpu: ReturnType<CpuWindow['stop']>;
   /** Share of the window's answered requests the gateway itself timed at 5 ms or less (its request-duration histogram). */
   serverWithin5ms: number;
+  /** The window by the gateway's own request-duration histogram (undefined: a checkout without it). */
+  server: ServerLatency | undefined;
 }
 
 /**
@@ -51,11 +54,13 @@ async function pacedOnNullUpstream(ctx: Context, eventsPerSec: number, acks: rea
       await waitGatewayIdle(g.gateway.url, 30_000);
       const status = ack === 'accepted' ? 202 : 200;
       const before = await requestDurations(g.gateway.url, INGEST_ROUTE, status, '0.005');
+      const buckets = await routeBuckets(g.gateway.url, INGEST_ROUTE, status);
       const cpu = cpuWindow(g.gateway.pid);
       const r = await paced(`${g.ingestUrl}?ack=${ack}`, ctx.bodies, load);
       const used = cpu.stop();
       const after = await requestDurations(g.gateway.url, INGEST_ROUTE, status, '0.005');
-      out.push({ ack, ratePerSecond, r, cpu: used, serverWithin5ms: (after.within - before.within) / (after.count - before.count) });
+      const server = serverLatency(buckets, await routeBuckets(g.gateway.url, INGEST_ROUTE, status));
+      out.push({ ack, ratePerSecond, r, cpu: used, serverWithin5ms: (after.within - before.within) / (after.count - before.count), server });
     }
     return out;
   } finally {
@@ -68,7 +73,8 @@ const INGEST_ROUTE = '/v1/events/:stream';
 // its response written, so what the client sees on top is the generator, the loopback and the
 // time before the gateway's event loop got to the request.
 const pacedNotes = (ctx: Context, w: PacedWindow) => `${w.ratePerSecond.toFixed(0)} req/s × ${ctx.settings.eventsPerRequest} events, open loop`
-  + (w.ack !== 'accepted' || Number.isNaN(w.serverWithin5ms) ? '' : `; ${(100 * w.serverWithin5ms).toFixed(1)}% within 5 ms by the gateway's own request-duration histogram`);
+  + (w.ack !== 'accepted' || Number.isNaN(w.serverWithin5ms) ? '' : `; ${(100 * w.serverWithin5ms).toFixed(1)}% within 5 ms by the gateway's own request-duration histogram`)
+  + (w.ack !== 'accepted' || w.server === undefined ? '' : `, its p99 ≤ ${w.server.p99Ms} ms (bucket bound)`);
 
 /** ack=accepted latency of one gateway (from `root`) at a fixed rate, fake upstream (for `--compare`). */
 export async function measureAcceptedLatency(ctx: Context, opts: { id: string; label: string; eventsPerSec: number; root?: string }): Promise<Row> {
@@ -83,8 +89,11 @@ export async function latencyNullUpstream(ctx: Context): Promise<void> {
     const row = w.ack === 'accepted'
       ? latencyRow(ctx, '4a', 202, 'fixed rate 50% of #2, ack=accepted (fake upstream): ack latency', w.r, w.cpu.cpuCores, pacedNotes(ctx, w))
       : latencyRow(ctx, '4b', 200, 'fixed rate 50% of #2, ack=indexed (fake upstream): ingest→confirmed', w.r, w.cpu.cpuCores, pacedNotes(ctx, w));
-    if (w.ack === 'accepted') ctx.measured.s4AcceptedP99Ms = w.r.latencyMs.p99;
-    ctx.results.add(`s4-latency-${w.ack}-null-upstream`, [row], { ratePerSecond: w.ratePerSecond, load: w.r, cpu: w.cpu });
+    if (w.ack === 'accepted') {
+      ctx.measured.s4AcceptedP99Ms = w.r.latencyMs.p99;
+      if (w.server !== undefined) ctx.measured.s4ServerP99Ms = w.server.p99Ms;
+    }
+    ctx.results.add(`s4-latency-${w.ack}-null-upstream`, [row], { ratePerSecond: w.ratePerSecond, load: w.r, cpu: w.cpu, server: w.server });
   }
 }
 

@@ -17,13 +17,13 @@ export interface NullUpstreamGateway {
   stop(): Promise<number | null>;
 }
 
-export async function startNullUpstreamGateway(ctx: Context, nodeArgs: string[] = [], root = ctx.gatewayRoot): Promise<NullUpstreamGateway> {
+export async function startNullUpstreamGateway(ctx: Context, nodeArgs: string[] = [], root = ctx.gatewayRoot, env: Record<string, string> = {}): Promise<NullUpstreamGateway> {
   const fake = await startPortPrinter('bench/fake-bulk-upstream.ts', []);
   let gateway: Child;
   try {
     gateway = await startGateway({
       esUrl: fake.url,
-      env: { GATEWAY_INSTALL_TEMPLATES: 'false', GATEWAY_BATCH_MAX_DOCS: String(ctx.settings.bulkDocs) },
+      env: { GATEWAY_INSTALL_TEMPLATES: 'false', GATEWAY_BATCH_MAX_DOCS: String(ctx.settings.bulkDocs), ...env },
       streams: { streams: { [STREAM]: benchStream(undefined) } },
       nodeArgs,
       tmpDir: ctx.tmpDir,
@@ -62,10 +62,10 @@ export interface GatewayRun {
   detail: Record<string, unknown>;
 }
 
-/** One full-speed run against a fresh gateway + fake upstream; `label` names the checkout. */
-export async function measureNullUpstream(ctx: Context, opts: { id: string; label: string; nodeArgs?: string[]; root?: string }): Promise<GatewayRun> {
+/** One full-speed run against a fresh gateway + fake upstream; `label` names the checkout or the variant, `env` its settings. */
+export async function measureNullUpstream(ctx: Context, opts: { id: string; label: string; nodeArgs?: string[]; root?: string; env?: Record<string, string> }): Promise<GatewayRun> {
   const { settings: s } = ctx;
-  const g = await startNullUpstreamGateway(ctx, opts.nodeArgs, opts.root);
+  const g = await startNullUpstreamGateway(ctx, opts.nodeArgs, opts.root, opts.env);
   try {
     const idleRssMb = g.idleRssMb;
     const load = { seconds: s.warmupSeconds, connections: s.connections, contentType: NDJSON };
@@ -121,5 +121,6 @@ export async function nullUpstream(ctx: Context): Promise<void> {
   const run = await measureNullUpstream(ctx, { id: '2', label: '' });
   ctx.measured.s2EventsPerSec = run.eventsPerSec;
   ctx.measured.s2IdleRssMb = run.detail.idleRssMb as number;
+  ctx.measured.s2P99Ms = run.row.p99;
   ctx.results.add('s2-gateway-null-upstream', [run.row], run.detail);
 }

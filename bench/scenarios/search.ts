@@ -8,6 +8,7 @@ import { benchStream, EVENT_DAY_MS, makeEvents, ndjsonBodies } from '../lib/even
 import { es as esCall } from '../lib/es.ts';
 import { deliverAll, fullSpeed, paced, percentiles, type Percentiles } from '../lib/load.ts';
 import { cpuWindow, gatewayMetric, machineWindow, peakRssMb, sleep, startGateway, waitGatewayIdle, type Child } from '../lib/proc.ts';
+import { routeBuckets, serverLatency, type ServerLatency } from '../lib/server-latency.ts';
 import { startNullUpstreamGateway } from './null-upstream.ts';
 
 export interface SearchSettings {
@@ -101,14 +102,7 @@ export interface SearchRun {
   server?: ServerLatency;
 }
 
-export interface ServerLatency {
-  count: number;
-  /** Share of requests within each bucket bound (seconds, as the metric's `le`). */
-  within: Record<string, number>;
-  /** Percentiles as the bound of the bucket they fall in (ms): the percentile is at most this. */
-  p50Ms: number;
-  p99Ms: number;
-}
+const SEARCH_ROUTE = '/v1/search/:stream';
 
 const CACHE_RESULTS = ['hit', 'miss', 'coalesced', 'stale'] as const;
 
@@ -126,29 +120,6 @@ async function cacheCounters(url: string): Promise<Record<string, number>> {
 }
 
 const deltaOf = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]));
-
-/** The search route's 200 buckets of es_gateway_http_request_duration_seconds, summed over any other labels. */
-async function searchBuckets(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('es_gateway_http_request_duration_seconds_bucket{') || !line.includes('route="/v1/search/:stream"') || !line.includes('status="200"')) continue;
-    const le = /le="([^"]+)"/.exec(line)?.[1];
-    if (le !== undefined) out[le] = (out[le] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return out;
-}
-
-function serverLatency(before: Record<string, number>, after: Record<string, number>): ServerLatency | undefined {
-  const d = deltaOf(before, after);
-  const bounds = Object.keys(d).map((le) => ({ le, s: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), n: d[le] as number })).sort((a, b) => a.s - b.s);
-  const count = bounds.at(-1)?.n ?? 0;
-  if (count === 0) return undefined;
-  // The first bucket is 1 ms wide: interpolating inside it would only restate the bucket's shape.
-  const quantile = (q: number): number => bounds.find((b) => b.n >= q * count)?.s ?? Number.NaN;
-  const ms = (s: number) => s * 1000;
-  return { count, within: Object.fromEntries(bounds.filter((b) => b.s <= 0.01).map((b) => [b.le, b.n / count])), p50Ms: ms(quantile(0.5)), p99Ms: ms(quantile(0.99)) };
-}
 
 interface Load {
   url: string;
@@ -192,7 +163,7 @@ async function measure(label: string, load: Load, opts: { seconds: number; warmu
   }
   const gw = opts.gateway;
   const cache0 = gw === undefined ? undefined : await cacheCounters(gw.url);
-  const buckets0 = gw === undefined ? undefined : await searchBuckets(gw.url);
+  const buckets0 = gw === undefined ? undefined : await routeBuckets(gw.url, SEARCH_ROUTE, 200);
   const gwCpu = gw === undefined ? undefined : cpuWindow(gw.pid);
   const esCpu = opts.es === undefined ? undefined : cpuWindow(opts.es.pid);
   const genCpu = cpuWindow(process.pid);
@@ -216,7 +187,7 @@ async function measure(label: string, load: Load, opts: { seconds: number; warmu
   }
   if (gw !== undefined && cache0 !== undefined && buckets0 !== undefined) {
     run.cache = deltaOf(cache0, await cacheCounters(gw.url));
-    const server = serverLatency(buckets0, await searchBuckets(gw.url));
+    const server = serverLatency(buckets0, await routeBuckets(gw.url, SEARCH_ROUTE, 200));
     if (server !== undefined) run.server = server;
   }
   return run;

@@ -1,12 +1,9 @@
 // The gateway itself killed with SIGKILL mid-load in durable mode, restarted on the same spool:
 // every event acknowledged before the kill is indexed, exactly once.
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess } from '../support/gateway-process.ts';
-import { deleteIndices, esClient, esUrl, unique } from '../support/gateway.ts';
-import { allIds, metricValue, startLoad, waitUntil } from '../support/load.ts';
+import { durableCrashEnv, startGatewayProcess } from '../support/gateway-process.ts';
+import { deleteIndices, esClient, unique } from '../support/gateway.ts';
+import { allIds, spoolDrained, startLoad, waitUntil } from '../support/load.ts';
 
 const prefix = unique('ft-crash');
 const es = esClient();
@@ -18,16 +15,7 @@ afterAll(async () => {
 
 describe('gateway crash in durable mode', () => {
   it('indexes every event acknowledged before kill -9, exactly once, after a restart on the same spool', async () => {
-    const env = {
-      ES_URL: esUrl(),
-      GATEWAY_DURABILITY: 'durable',
-      GATEWAY_SPOOL_DIR: mkdtempSync(path.join(os.tmpdir(), 'esgw-crash-')),
-      GATEWAY_SPOOL_SEGMENT_BYTES: String(256 * 1024),
-      GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`,
-      GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`,
-      // Slow delivery so that much is still only in the spool at the kill.
-      GATEWAY_REPLAY_START_EVENTS_PER_SEC: '500',
-    };
+    const env = durableCrashEnv(prefix);
     const first = startGatewayProcess(env);
     const url = await first.listening;
     const load = startLoad(`${url}/v1/events/crash`, { idPrefix: prefix, clients: 3, batch: 100 });
@@ -43,10 +31,7 @@ describe('gateway crash in durable mode', () => {
     const second = startGatewayProcess(env);
     const url2 = await second.listening;
     try {
-      const drained = await waitUntil(async () => {
-        const m = await (await fetch(`${url2}/metrics`)).text();
-        return metricValue(m, 'es_gateway_spool_pending_events') === 0;
-      }, 90_000, 500);
+      const drained = await spoolDrained(url2, 90_000);
       expect(drained, second.output().slice(-2000)).toBe(true);
       const ids = await allIds(es, `${prefix}-crash-*`);
       expect(ids.length).toBe(new Set(ids).size);

@@ -2,8 +2,11 @@
 // Production runs the same code built (dist/main.js, src/runtime-flags.ts); the tests run the
 // sources, so they never depend on a build step (type stripping only adds memory).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { GATEWAY_NODE_FLAGS } from '../../src/runtime-flags.ts';
+import { esUrl } from './gateway.ts';
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -50,5 +53,21 @@ export function startGatewayProcess(env: Record<string, string>): GatewayProcess
       const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
       return Number(kb ?? 0) * 1024;
     },
+  };
+}
+
+/**
+ * The crash tests' gateway: durable mode on a fresh spool folder of small segments, indices and
+ * dead letters under `prefix`, and slow replay so that much is still only in the spool at a kill.
+ */
+export function durableCrashEnv(prefix: string): Record<string, string> {
+  return {
+    ES_URL: esUrl(),
+    GATEWAY_DURABILITY: 'durable',
+    GATEWAY_SPOOL_DIR: mkdtempSync(path.join(os.tmpdir(), `esgw-${prefix}-`)),
+    GATEWAY_SPOOL_SEGMENT_BYTES: String(256 * 1024),
+    GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`,
+    GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`,
+    GATEWAY_REPLAY_START_EVENTS_PER_SEC: '500',
   };
 }

@@ -71,3 +71,8 @@ export function metricValue(metrics: string, series: string): number {
   const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
+
+/** Waits until the gateway at `url` reports an empty spool; false if it still holds events after `timeoutMs`. */
+export async function spoolDrained(url: string, timeoutMs: number): Promise<boolean> {
+  return waitUntil(async () => metricValue(await (await fetch(`${url}/metrics`)).text(), 'es_gateway_spool_pending_events') === 0, timeoutMs, 500);
+}
