@@ -267,9 +267,12 @@ describe('cache', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => search(body)));
     expect(await searchesOnNode()).toBe(before + oneSearch);
     const kinds = answers.map((a) => a.headers['x-cache']);
+    // One went to the node; each other one joined it (COALESCED) or, arriving after it was
+    // answered, found it cached (HIT). Which of the two is timing (a fast node answers before
+    // the last of 20 requests is through the hooks); joining itself is unit-tested
+    // (test/unit/search-cache.test.ts, SingleFlight).
     expect(kinds.filter((k) => k === 'MISS')).toHaveLength(1);
-    expect(kinds.filter((k) => k === 'COALESCED').length).toBeGreaterThan(0);
-    expect(kinds.every((k) => k === 'MISS' || k === 'COALESCED' || k === 'HIT')).toBe(true);
+    expect(kinds.filter((k) => k === 'COALESCED' || k === 'HIT')).toHaveLength(19);
     expect(new Set(answers.map((a) => a.body)).size).toBe(1);
     const metrics = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metricValue(metrics, 'es_gateway_search_cache_total{result="coalesced"}')).toBe(kinds.filter((k) => k === 'COALESCED').length);
