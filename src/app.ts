@@ -222,7 +222,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   registerIngestRoutes(app, { config, streams, framing, pipeline, metrics, intake, accepting: () => accepting, now });
   registerEsCompatRoutes(app, { config, pipeline, metrics, intake, es: client, framing, accepting: () => accepting, now });
   registerSearchRoutes(app, search);
-  if (deps.serveDocs !== false) await registerDocsRoutes(app);
+  if (deps.serveDocs !== false) registerDocsRoutes(app);
   registerOpsRoutes(app, metrics, {
     async check() {
       // Not ready: cannot take events. Degraded: takes them (into the spool) but cannot deliver now.
