@@ -67,7 +67,9 @@ describe('a three-node cluster', () => {
       // Back on its data path; the client finds it again by pinging it, and sends to it.
       await victim.restart();
       const okBefore = metricValue(await metrics(), victimSeries('ok'));
-      const usedAgain = await waitUntil(async () => metricValue(await metrics(), victimSeries('ok')) > okBefore + 5, 60_000, 500);
+      // The client tries a dead node again after its resurrect timeout: 60 s, doubled for each
+      // further failure (a loaded machine can fail it twice before the kill is noticed).
+      const usedAgain = await waitUntil(async () => metricValue(await metrics(), victimSeries('ok')) > okBefore + 5, 150_000, 500);
       const result = await load.stop();
       const drained = await waitUntil(() => gw.app.gateway.pipeline.undeliveredEvents === 0, 90_000, 500);
       const final = await metrics();
