@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FULL, NDJSON, QUICK, STREAM } from './lib/context.ts';
+import { FULL, QUICK, STREAM } from './lib/context.ts';
 import { benchStream, makeEvents, ndjsonBodies } from './lib/events.ts';
-import { fullSpeed } from './lib/load.ts';
-import { cpuWindow, REPO, startGateway, startPortPrinter, waitGatewayIdle } from './lib/proc.ts';
+import { measureLeg, type AbRun } from './lib/ab-run.ts';
+import { REPO, startGateway, startPortPrinter } from './lib/proc.ts';
 import { formatSummary, summarise } from './profile-summary.ts';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
@@ -33,25 +33,12 @@ const gateway = await startGateway({
   ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
 });
 
-interface Run { path: string; eventsPerSec: number; microsPerEvent: number; p99: number; statuses: Record<string, number> }
-
-async function run(label: string, url: string, bodies: Buffer[]): Promise<Run> {
-  await fullSpeed(url, bodies, { seconds: s.warmupSeconds, connections: s.connections, contentType: NDJSON });
-  await waitGatewayIdle(gateway.url, 30_000);
-  const cpu = cpuWindow(gateway.pid);
-  const r = await fullSpeed(url, bodies, { seconds: s.seconds, connections: s.connections, contentType: NDJSON });
-  const used = cpu.stop();
-  const events = r.requests2xx * s.eventsPerRequest;
-  const run = { path: label, eventsPerSec: events / r.seconds, microsPerEvent: (used.cpuSeconds * 1e6) / events, p99: r.latencyMs.p99, statuses: r.statusCounts };
-  console.log(`| ${label} | ${Math.round(run.eventsPerSec).toLocaleString('en-US')} | ${run.microsPerEvent.toFixed(2)} | ${run.p99.toFixed(1)} | ${JSON.stringify(run.statuses)} |`);
-  await waitGatewayIdle(gateway.url, 30_000);
-  return run;
-}
+const run = (label: string, url: string, bodies: Buffer[]) => measureLeg(label, gateway, url, bodies, s);
 
 try {
   console.log(`es-gateway: /_bulk against /v1/events, ${s.mode} mode, ${s.eventsPerRequest} events per request, ${s.connections} connections\n`);
   console.log('| path | events/s | gateway µs CPU/event | p99 ms | statuses |\n|---|---|---|---|---|');
-  const runs: Run[] = [];
+  const runs: AbRun[] = [];
   if (profileDir !== undefined) {
     await run('/_bulk', `${gateway.url}/bench-bulk/_bulk`, bulks);
     await gateway.stop();
@@ -62,7 +49,7 @@ try {
     runs.push(await run('/v1/events', `${gateway.url}/v1/events/${STREAM}`, events));
     runs.push(await run('/_bulk', `${gateway.url}/bench-bulk/_bulk`, bulks));
   }
-  const mean = (p: string, k: 'eventsPerSec' | 'microsPerEvent') => runs.filter((r) => r.path === p).reduce((a, r) => a + r[k], 0) / 2;
+  const mean = (p: string, k: 'eventsPerSec' | 'microsPerEvent') => runs.filter((r) => r.label === p).reduce((a, r) => a + r[k], 0) / 2;
   console.log(`\n/_bulk ÷ /v1/events, mean of 2 alternating runs: events/s ${(mean('/_bulk', 'eventsPerSec') / mean('/v1/events', 'eventsPerSec')).toFixed(3)}; gateway CPU per event ${(mean('/_bulk', 'microsPerEvent') / mean('/v1/events', 'microsPerEvent')).toFixed(3)}× (goal: events/s ≥ 0.9)`);
 } finally {
   await gateway.stop();

@@ -10,10 +10,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FULL, NDJSON, QUICK, STREAM } from './lib/context.ts';
+import { FULL, QUICK, STREAM } from './lib/context.ts';
 import { benchStream, makeEvents, ndjsonBodies } from './lib/events.ts';
-import { fullSpeed } from './lib/load.ts';
-import { cpuWindow, startGateway, startPortPrinter, waitGatewayIdle, type Child } from './lib/proc.ts';
+import { measureLeg, type AbRun } from './lib/ab-run.ts';
+import { startGateway, startPortPrinter, type Child } from './lib/proc.ts';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const s = args.quick ? QUICK : FULL;
@@ -38,26 +38,12 @@ const on = await startGateway({
   tmpDir,
 });
 
-interface Run { label: string; eventsPerSec: number; microsPerEvent: number }
-
-async function run(label: string, gateway: Child): Promise<Run> {
-  const url = `${gateway.url}/v1/events/${STREAM}`;
-  await fullSpeed(url, bodies, { seconds: s.warmupSeconds, connections: s.connections, contentType: NDJSON });
-  await waitGatewayIdle(gateway.url, 30_000);
-  const cpu = cpuWindow(gateway.pid);
-  const r = await fullSpeed(url, bodies, { seconds: s.seconds, connections: s.connections, contentType: NDJSON });
-  const used = cpu.stop();
-  const events = r.requests2xx * s.eventsPerRequest;
-  const out = { label, eventsPerSec: events / r.seconds, microsPerEvent: (used.cpuSeconds * 1e6) / events };
-  console.log(`| ${label} | ${Math.round(out.eventsPerSec).toLocaleString('en-US')} | ${out.microsPerEvent.toFixed(2)} | ${r.latencyMs.p99.toFixed(1)} | ${JSON.stringify(r.statusCounts)} |`);
-  await waitGatewayIdle(gateway.url, 30_000);
-  return out;
-}
+const run = (label: string, gateway: Child) => measureLeg(label, gateway, `${gateway.url}/v1/events/${STREAM}`, bodies, s);
 
 try {
   console.log(`es-gateway: tracing off against on (1% sampled, OTLP/HTTP), ${s.mode} mode, ${s.eventsPerRequest} events per request, ${s.connections} connections\n`);
   console.log('| tracing | events/s | gateway µs CPU/event | p99 ms | statuses |\n|---|---|---|---|---|');
-  const runs: Run[] = [];
+  const runs: AbRun[] = [];
   for (let round = 0; round < 2; round++) {
     runs.push(await run('off', off));
     runs.push(await run('on, 1%', on));
