@@ -159,7 +159,7 @@ export class Pipeline {
       if (spool === undefined) return { ok: false, status: 429, reason: 'queue_full', retryAfterSeconds: this.retryAfter() };
     }
     if (spool === undefined) throw new Error('unreachable: durable mode without a spool');
-    return this.appendToSpool(ranges);
+    return this.appendToSpool(ranges, durability === 'durable');
   }
 
   /** Flushes what is held (bounded), spools what could not be flushed, closes the spool. */
@@ -192,8 +192,10 @@ export class Pipeline {
     }
   }
 
-  private async appendToSpool(ranges: readonly EventRange[]): Promise<Admission> {
+  /** `deliver`: hand the events to the dispatcher once they are durable, when replay is caught up (Replayer.deliverWritten). */
+  private async appendToSpool(ranges: readonly EventRange[], deliver: boolean): Promise<Admission> {
     const spool = this.d.spool as SpoolPort;
+    const replayer = this.replayer as Replayer;
     // The spool stores bytes, not callbacks: ack=indexed outcomes find their way back by id.
     forEachEvent(ranges, (b, i) => {
       const onDone = b.onDone;
@@ -202,9 +204,11 @@ export class Pipeline {
     const events = spoolBatchOfRanges(ranges);
     this.spoolAppends++;
     try {
-      await inSpan('es-gateway spool append', { 'es_gateway.events': events.length }, linksTo(ranges.map((r) => r.lines.trace)), () => spool.append(events));
+      const handOut = deliver && replayer.mayDeliverWritten();
+      const position = await inSpan('es-gateway spool append', { 'es_gateway.events': events.length }, linksTo(ranges.map((r) => r.lines.trace)), () => (handOut ? spool.appendForDelivery(events) : spool.append(events)));
       this.d.metrics.spooledEvents.inc(events.length);
-      this.replayer?.kick();
+      if (position === undefined) replayer.kick();
+      else replayer.deliverWritten(position, ranges);
       return { ok: true };
     } catch (err) {
       if (isSpoolFull(err)) {
@@ -248,7 +252,7 @@ export class Pipeline {
     this.spoolAppends++; // close() waits for the whole park, not only the chunk being written
     try {
       for (const chunk of chunkRanges(live, this.d.config.batchMaxDocs)) {
-        const admission = await this.appendToSpool(chunk);
+        const admission = await this.appendToSpool(chunk, false);
         const count = countOf(chunk);
         if (admission.ok) {
           this.budget.release(memoryOf(chunk), count);

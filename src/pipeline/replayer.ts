@@ -2,6 +2,10 @@
 // committed in the spool once every event in it reached a final state, and released (read
 // again later) if any was handed back because the breaker opened.
 //
+// In durable mode, events just appended are handed to it as they are (deliverWritten) whenever
+// nothing unread lies before them in the spool, so the spool is read back only for a backlog
+// (after an outage, a restart, a hand-back, or while memory is short).
+//
 // Sharing rule: live events go into the dispatcher's queue directly; replay adds a batch only
 // while that queue holds less than one batch, keeps at most one batch per bulk request in
 // flight outstanding, stays within the memory budget's high-water mark, and is paced by slow
@@ -10,10 +14,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.ts';
 import type { AckWaiters } from './ack-waiters.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import { blockOfEvents, idAt, indexAt, rangeMemory, wholeBlock } from '../model/event-block.ts';
+import { blockOfEvents, countOf, idAt, indexAt, memoryOf, rangeMemory, wholeBlock, type EventBlock, type EventRange } from '../model/event-block.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { SlowStart } from './slow-start.ts';
 import { inSpan } from '../telemetry/tracing.ts';
+import type { ItemOutcome } from '../model/item-outcome.ts';
 import type { SpoolPort, SpoolReadBatch } from '../spool/spool-port.ts';
 
 export interface ReplayerDeps {
@@ -54,7 +59,7 @@ export class Replayer {
     this.loop().catch((err: Error) => this.d.log.error({ err }, 'spool replay failed; retrying in 1 s'))
       .finally(() => {
         this.running = false;
-        if (!this.stopped && this.d.spool.pendingEvents > this.outstanding) setTimeout(() => this.kick(), 1000).unref();
+        if (!this.stopped && this.d.spool.unreadEvents > 0) setTimeout(() => this.kick(), 1000).unref();
       });
   }
 
@@ -65,7 +70,7 @@ export class Replayer {
 
   private async loop(): Promise<void> {
     const { spool, dispatcher, budget, pace, batchMaxDocs, maxInFlight, now } = this.d;
-    while (!this.stopped && this.d.sendAllowed() && spool.pendingEvents > this.outstanding) {
+    while (!this.stopped && this.d.sendAllowed() && spool.unreadEvents > 0) {
       if (this.outstanding >= maxInFlight * batchMaxDocs || dispatcher.queued >= batchMaxDocs || budget.overHighWater) {
         await this.sleep(50);
         continue;
@@ -85,33 +90,68 @@ export class Replayer {
     }
   }
 
+  /** Whether events about to be appended may be handed over as they are once written (see deliverWritten). */
+  mayDeliverWritten(): boolean {
+    return !this.stopped && this.d.sendAllowed() && !this.d.budget.overHighWater;
+  }
+
+  /**
+   * Delivers events the spool handed out as they were written (appendForDelivery's position):
+   * the request's own blocks, whose bulk lines are already made. Without room in the memory
+   * budget they are released and read back later.
+   */
+  deliverWritten(position: unknown, ranges: readonly EventRange[]): void {
+    const { spool, dispatcher, budget } = this.d;
+    const count = countOf(ranges);
+    if (this.stopped || !budget.tryReserve(memoryOf(ranges), count)) {
+      spool.release(position);
+      this.kick();
+      return;
+    }
+    this.outstanding += count;
+    const settle = this.settler(position, count);
+    dispatcher.enqueue(ranges.map((r) => {
+      // The request's block with the spool's callbacks (its own onDone is answered by id, through the waiters).
+      const lines: EventBlock = { ...r.lines, onDone: (i, outcome) => this.done(lines, i, outcome, settle), handBack: () => settle(true) };
+      return { lines, from: r.from, to: r.to };
+    }));
+  }
+
   private send(batch: SpoolReadBatch): void {
-    const { spool, dispatcher, budget, waiters, metrics } = this.d;
+    const { dispatcher, budget, metrics } = this.d;
     // The closures keep the count and position only: the decoded events (and the read buffer
     // their sources point into) go once the block holds their bulk lines.
-    const { position } = batch;
     const count = batch.events.length;
+    const settle = this.settler(batch.position, count);
+    const block = blockOfEvents(batch.events, {
+      onDone: (i, outcome) => this.done(block, i, outcome, settle),
+      handBack: () => settle(true),
+    });
+    const range = wholeBlock(block);
+    budget.reserve(rangeMemory(range), count);
+    this.outstanding += count;
+    metrics.replayedEvents.inc(count);
+    dispatcher.enqueue([range]);
+  }
+
+  private done(block: EventBlock, i: number, outcome: ItemOutcome, settle: (handedBack: boolean) => void): void {
+    if (this.d.waiters.size > 0) this.d.waiters.resolve(indexAt(block, i), idAt(block, i), outcome);
+    settle(false);
+  }
+
+  /** Called once per event of a spool batch: commits the batch when all reached a final state, releases it if any was handed back. */
+  private settler(position: unknown, count: number): (handedBack: boolean) => void {
+    const { spool } = this.d;
     let remaining = count;
-    let handedBack = false;
-    const settle = () => {
+    let anyHandedBack = false;
+    return (handedBack) => {
+      anyHandedBack ||= handedBack;
       if (--remaining > 0) return;
       this.outstanding -= count;
-      if (handedBack) spool.release(position);
+      if (anyHandedBack) spool.release(position);
       else spool.commit(position).catch((err: Error) => this.d.log.error({ err }, 'spool commit failed; the batch will be replayed after a restart (deduplicated by id)'));
       this.kick();
     };
-    const block = blockOfEvents(batch.events, {
-      onDone: (i, outcome) => {
-        if (waiters.size > 0) waiters.resolve(indexAt(block, i), idAt(block, i), outcome);
-        settle();
-      },
-      handBack: () => { handedBack = true; settle(); },
-    });
-    const range = wholeBlock(block);
-    budget.reserve(rangeMemory(range), block.count);
-    this.outstanding += block.count;
-    metrics.replayedEvents.inc(block.count);
-    dispatcher.enqueue([range]);
   }
 
   private sleep(ms: number): Promise<void> {

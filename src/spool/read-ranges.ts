@@ -68,8 +68,10 @@ export class ReadRanges {
     return range;
   }
 
-  release(id: number): void {
-    this.find(id).state = 'released';
+  release(id: number): ReadRange {
+    const range = this.find(id);
+    range.state = 'released';
+    return range;
   }
 
   /** Marks a range committed; returns how far the cursor moves, or undefined if it does not. */

@@ -12,7 +12,7 @@
 //   never     resolve after the write (page cache); the only fsync is at close().
 import { open, type FileHandle } from 'node:fs/promises';
 import { fsyncDirectory, fsyncFile, type FsyncHook } from './durable-files.ts';
-import { segmentPath } from './segment-files.ts';
+import { segmentPath, type LogPosition } from './segment-files.ts';
 import type { SegmentInfo, SegmentTable } from './segment-table.ts';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
@@ -25,14 +25,30 @@ export interface SegmentWriterOptions {
   onFsync: FsyncHook | undefined;
 }
 
-/** What the writer tells its owner once an append is in the file (readable, maybe not durable). */
-export type WrittenListener = (events: number, bytes: number, firstAcceptedAt: number) => void;
+/** An append as it lies in the file: its records span [start, end). */
+export interface WrittenAppend {
+  readonly events: number;
+  readonly bytes: number;
+  readonly firstAcceptedAt: number;
+  readonly start: LogPosition;
+  readonly end: LogPosition;
+  /** What the appender asked for with it (see SegmentWriter.append). */
+  readonly handOut: boolean;
+}
+
+/**
+ * What the writer tells its owner once an append is in the file (readable, maybe not durable),
+ * in log order. What it returns is what the append's promise resolves with.
+ */
+export type WrittenListener = (written: WrittenAppend) => number | undefined;
 
 interface PendingAppend {
   data: Buffer;
   events: number;
   firstAcceptedAt: number;
-  resolve: () => void;
+  handOut: boolean;
+  handedOut: number | undefined;
+  resolve: (handedOut: number | undefined) => void;
   reject: (err: Error) => void;
 }
 
@@ -48,6 +64,8 @@ export class SegmentWriter {
   private readonly o: SegmentWriterOptions;
   /** Called once an append is in the file (before its fsync). */
   onWritten: WrittenListener | undefined;
+  /** Called for a written append whose fsync failed, with what onWritten returned for it. */
+  onSyncFailed: ((handedOut: number) => void) | undefined;
   /** Called after a rotation, when the previous segment is sealed. */
   onRotated: (() => void) | undefined;
   private fh: FileHandle;
@@ -87,11 +105,15 @@ export class SegmentWriter {
     return { info: { seq, path, size: 0 }, fh };
   }
 
-  append(data: Buffer, events: number, firstAcceptedAt: number): Promise<void> {
+  /**
+   * Resolves, once the records are durable per the policy, with what onWritten returned for them
+   * (`handOut` is passed on to it).
+   */
+  append(data: Buffer, events: number, firstAcceptedAt: number, handOut = false): Promise<number | undefined> {
     if (this.failure !== undefined) return Promise.reject(new SpoolWriteError(`spool writer failed earlier: ${this.failure.message}`, { cause: this.failure }));
     this.unwrittenBytes += data.length;
     return new Promise((resolve, reject) => {
-      this.queue.push({ data, events, firstAcceptedAt, resolve, reject });
+      this.queue.push({ data, events, firstAcceptedAt, handOut, handedOut: undefined, resolve, reject });
       this.kick();
     });
   }
@@ -162,9 +184,15 @@ export class SegmentWriter {
       return;
     }
     this.unwrittenBytes -= bytes;
-    for (const a of group) this.onWritten?.(a.events, a.data.length, a.firstAcceptedAt);
+    const segment = this.table.active as SegmentInfo;
+    let offset = segment.size - bytes;
+    for (const a of group) {
+      const start = { seq: segment.seq, offset };
+      offset += a.data.length;
+      a.handedOut = this.onWritten?.({ events: a.events, bytes: a.data.length, firstAcceptedAt: a.firstAcceptedAt, start, end: { seq: segment.seq, offset }, handOut: a.handOut });
+    }
     if (this.o.fsync === 'never') {
-      for (const a of group) a.resolve();
+      for (const a of group) a.resolve(a.handedOut);
       return;
     }
     this.unsynced.push(...group);
@@ -244,8 +272,12 @@ export class SegmentWriter {
     this.unsyncedBytes = 0;
     const error = err === undefined ? undefined : new SpoolWriteError(`spool fsync failed: ${err.message}`, { cause: err });
     for (const a of waiting) {
-      if (error === undefined) a.resolve();
-      else a.reject(error);
+      if (error === undefined) {
+        a.resolve(a.handedOut);
+        continue;
+      }
+      if (a.handedOut !== undefined) this.onSyncFailed?.(a.handedOut);
+      a.reject(error);
     }
   }
 }

@@ -27,6 +27,7 @@ export async function openSpoolPort(config: SpoolConfig, log: FastifyBaseLogger)
   else log.info(fields, 'spool opened');
   const port: SpoolPort = {
     append: (events) => spool.append(events),
+    appendForDelivery: (events) => spool.appendForDelivery(events),
     read: (maxEvents, maxBytes) => spool.read(maxEvents, maxBytes),
     async commit(position) {
       try {
@@ -39,6 +40,7 @@ export async function openSpoolPort(config: SpoolConfig, log: FastifyBaseLogger)
     },
     release: (position) => spool.release(position as SpoolPosition),
     get pendingEvents() { return spool.stats().pendingEvents; },
+    get unreadEvents() { return spool.unreadEventCount; },
     get bytesOnDisk() { return spool.stats().bytesOnDisk; },
     close: () => spool.close(),
   };

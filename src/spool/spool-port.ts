@@ -16,6 +16,12 @@ export interface SpoolReadBatch {
 export interface SpoolPort {
   /** All or nothing; resolves once durable per the fsync policy; rejects with isSpoolFull(err) when full. */
   append(events: SpoolAppendBatch): Promise<void>;
+  /**
+   * Like append; when nothing unread lies before them, the events are also handed out for delivery
+   * as they are written (not read back from the disk): resolves with the position to commit or
+   * release, as for a read batch, or with undefined when they are left for read().
+   */
+  appendForDelivery(events: SpoolAppendBatch): Promise<unknown>;
   /** The next events not yet handed out, or undefined when there are none. */
   read(maxEvents: number, maxBytes: number): Promise<SpoolReadBatch | undefined>;
   /**
@@ -27,6 +33,8 @@ export interface SpoolPort {
   /** The batch was not delivered: it will be read again. */
   release(position: unknown): void;
   readonly pendingEvents: number;
+  /** Pending events not out for delivery: what read() would hand out. */
+  readonly unreadEvents: number;
   readonly bytesOnDisk: number;
   close(): Promise<void>;
 }

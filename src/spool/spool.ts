@@ -7,7 +7,7 @@ import { ReadRanges, SpoolPositionError, type ReadRange } from './read-ranges.ts
 import { recoverSpool, type RecoveryReport } from './recovery.ts';
 import { comparePositions, type LogPosition } from './segment-files.ts';
 import { SegmentReader } from './segment-reader.ts';
-import { SegmentWriter } from './segment-writer.ts';
+import { SegmentWriter, type WrittenAppend } from './segment-writer.ts';
 import type { SegmentInfo, SegmentTable } from './segment-table.ts';
 import { acquireSpoolLock } from './spool-lock.ts';
 import { encodedSpoolEventBytes, encodeSpoolEventInto, spoolBatchOf, type SpoolEvent, type SpoolEventBatch, type SpoolEventInput } from './spool-event.ts';
@@ -32,6 +32,8 @@ export interface SpoolStats {
   /** Events not yet committed: unread plus handed out. Exact across restarts. */
   pendingEvents: number;
   pendingBytes: number;
+  /** Pending events not out for delivery: what read() would hand out. */
+  unreadEvents: number;
   bytesOnDisk: number;
   /** acceptedAt of the first pending event in log order (undefined when none is pending). */
   oldestAcceptedAt: number | undefined;
@@ -64,6 +66,9 @@ export class Spool {
   private readHead: LogPosition;
   private pendingEvents: number;
   private pendingBytes: number;
+  /** Pending events that read() would hand out: neither out for delivery nor committed. */
+  private unreadEvents: number;
+  private readsInFlight = 0;
   private oldestAcceptedAt: number | undefined;
   private reading: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -82,8 +87,10 @@ export class Spool {
     this.cursor = this.durableCursor = this.readHead = init.cursor;
     this.pendingEvents = init.recovery.records;
     this.pendingBytes = init.recovery.bytes;
+    this.unreadEvents = init.recovery.records;
     this.oldestAcceptedAt = init.oldestAcceptedAt;
-    this.writer.onWritten = (events, bytes, firstAcceptedAt) => this.onWritten(events, bytes, firstAcceptedAt);
+    this.writer.onWritten = (written) => this.onWritten(written);
+    this.writer.onSyncFailed = (batch) => this.release({ spool: this.id, batch });
     this.writer.onRotated = () => void this.dropConsumedSegments(this.durableCursor);
   }
 
@@ -116,10 +123,24 @@ export class Spool {
    * Appends all of `events` or none. Resolves once they are durable per the fsync policy;
    * rejects with SpoolFullError (nothing written) when they would take the spool past maxBytes.
    */
-  append(input: SpoolEventBatch | readonly SpoolEventInput[]): Promise<void> {
+  async append(input: SpoolEventBatch | readonly SpoolEventInput[]): Promise<void> {
+    await this.write(input, false);
+  }
+
+  /**
+   * Appends like append(), and when read() has nothing else to hand out before these records,
+   * hands them out for delivery as they are written, so they are not read back from the file:
+   * resolves with their position (to commit or release like a read batch's), or with undefined
+   * when they were left for read().
+   */
+  appendForDelivery(input: SpoolEventBatch | readonly SpoolEventInput[]): Promise<SpoolPosition | undefined> {
+    return this.write(input, true).then((batch) => (batch === undefined ? undefined : { spool: this.id, batch }));
+  }
+
+  private write(input: SpoolEventBatch | readonly SpoolEventInput[], handOut: boolean): Promise<number | undefined> {
     if (this.closed) return Promise.reject(new SpoolClosedError('spool is closed'));
     const events = Array.isArray(input) ? spoolBatchOf(input) : input as SpoolEventBatch;
-    if (events.length === 0) return Promise.resolve();
+    if (events.length === 0) return Promise.resolve(undefined);
     // Size first: a full spool refuses without encoding (a busy overload would otherwise allocate
     // and drop every refused request's bytes).
     const sizes = new Uint32Array(events.length);
@@ -143,7 +164,7 @@ export class Spool {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return this.writer.append(data, events.length, events.acceptedAt(0));
+    return this.writer.append(data, events.length, events.acceptedAt(0), handOut);
   }
 
   /**
@@ -152,7 +173,10 @@ export class Spool {
    */
   read(maxEvents: number, maxBytes: number): Promise<SpoolBatch | undefined> {
     if (this.closed) return Promise.reject(new SpoolClosedError('spool is closed'));
-    const next = this.reading.then(() => this.readNow(Math.max(1, maxEvents), maxBytes));
+    // While a read is queued or running, nothing is handed out as it is written: the read could
+    // reach those records in the file too.
+    this.readsInFlight++;
+    const next = this.reading.then(() => this.readNow(Math.max(1, maxEvents), maxBytes)).finally(() => this.readsInFlight--);
     this.reading = next.catch(() => undefined);
     return next;
   }
@@ -178,7 +202,12 @@ export class Spool {
 
   /** The batch at `position` was not delivered: it is handed out again by a later read(). */
   release(position: SpoolPosition): void {
-    this.ranges.release(this.batchId(position));
+    this.unreadEvents += this.ranges.release(this.batchId(position)).events;
+  }
+
+  /** stats().unreadEvents without the object (the replayer asks on every turn). */
+  get unreadEventCount(): number {
+    return this.unreadEvents;
   }
 
   stats(): SpoolStats {
@@ -186,6 +215,7 @@ export class Spool {
       segments: this.table.count,
       pendingEvents: this.pendingEvents,
       pendingBytes: this.pendingBytes,
+      unreadEvents: this.unreadEvents,
       bytesOnDisk: this.table.totalBytes(),
       oldestAcceptedAt: this.oldestAcceptedAt,
     };
@@ -211,6 +241,7 @@ export class Spool {
     const r = await this.reader.read(from, released?.end, maxEvents, maxBytes);
     const first = r.events[0];
     if (first === undefined) return undefined;
+    this.unreadEvents -= r.events.length;
     const span = { start: from, end: r.end, events: r.events.length, bytes: r.bytes, firstAcceptedAt: first.acceptedAt };
     let range: ReadRange;
     if (released === undefined) {
@@ -222,10 +253,20 @@ export class Spool {
     return { events: r.events, bytes: r.bytes, position: { spool: this.id, batch: range.id } };
   }
 
-  private onWritten(events: number, bytes: number, firstAcceptedAt: number): void {
-    if (this.pendingEvents === 0) this.oldestAcceptedAt = firstAcceptedAt;
-    this.pendingEvents += events;
-    this.pendingBytes += bytes;
+  /** Counts written records; hands them out (returns their batch id) when asked and nothing unread is before them. */
+  private onWritten(w: WrittenAppend): number | undefined {
+    if (this.pendingEvents === 0) this.oldestAcceptedAt = w.firstAcceptedAt;
+    this.pendingEvents += w.events;
+    this.pendingBytes += w.bytes;
+    if (w.handOut && this.unreadEvents === 0 && this.readsInFlight === 0 && !this.closed) {
+      // Everything written before is out or committed, so the read head is where these records
+      // start (or at the end of the segment before theirs).
+      const range = this.ranges.add({ start: w.start, end: w.end, events: w.events, bytes: w.bytes, firstAcceptedAt: w.firstAcceptedAt });
+      this.readHead = w.end;
+      return range.id;
+    }
+    this.unreadEvents += w.events;
+    return undefined;
   }
 
   private async refreshOldest(): Promise<void> {

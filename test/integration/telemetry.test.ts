@@ -2,8 +2,9 @@
 // memory mode a bulk flush is linked to the request whose events it carries; one
 // ingest request in durable mode gives the request's span (stream, events, bytes, result), a
 // spool append and a bulk flush each LINKED to it (not children: a batch serves many requests),
-// a spool replay, and the Elasticsearch client's own span under the flush; a search's span says
-// whether the cache answered; log lines of a traced request carry its trace id.
+// and the Elasticsearch client's own span under the flush; events waiting in the spool at start
+// are replayed under a spool replay span; a search's span says whether the cache answered; log
+// lines of a traced request carry its trace id.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { Spool } from '../../src/spool/spool.ts';
 import { startTracing } from '../../src/telemetry/otel-sdk.ts';
 import { deleteIndices, esClient, esUrl, unique } from '../support/gateway.ts';
 import { waitUntil } from '../support/load.ts';
@@ -61,7 +63,7 @@ describe('traces', () => {
   });
 
 
-  it('an ingest request: its span, and the spool append, replay and bulk flush linked to it, the client span under the flush', async () => {
+  it('an ingest request: its span, and the spool append and bulk flush linked to it, the client span under the flush', async () => {
     const res = await fetch(`${url}/v1/events/app?ack=indexed`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: '{"message":"traced","event":{"id":"t-1"}}\n{"message":"traced too","event":{"id":"t-2"}}\n' });
     expect(res.status).toBe(200);
     expect(await waitUntil(() => named('es-gateway bulk flush').length > 0, 10_000)).toBe(true);
@@ -71,14 +73,36 @@ describe('traces', () => {
     const requestIds = ids(request as ReadableSpan);
     const append = named('es-gateway spool append');
     expect(append.map((s) => s.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId })))).toContainEqual([requestIds]);
+    // Delivered as written (the spool had nothing unread before them): the flush carries the request's blocks.
     const flush = named('es-gateway bulk flush').find((s) => s.attributes['es_gateway.events'] === 2) as ReadableSpan;
-    expect(flush.links.map((l) => l.context.spanId)).toEqual([]); // from the spool: the replayed block has no request
-    expect(named('es-gateway spool replay').some((s) => s.attributes['es_gateway.events'] === 2)).toBe(true);
+    expect(flush.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId }))).toEqual([requestIds]);
+    expect(named('es-gateway spool replay')).toEqual([]);
     // The Elasticsearch client's span of the bulk request is a child of the flush.
     const client = spans().filter((s) => s.parentSpanContext?.spanId === flush.spanContext().spanId);
     expect(client.map((s) => s.name)).toContain('bulk');
     // The request's log lines carry its trace id.
     expect(logLines.some((l) => l.trace_id === requestIds.traceId)).toBe(true);
+  });
+
+  it('a start with events waiting in the spool: they are read back under a spool replay span, and flushed without links', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'esgw-otel-replay-'));
+    const spool = await Spool.open(dir, {});
+    const source = (n: number) => Buffer.from(`{"message":"waited ${n}"}`);
+    await spool.append([1, 2, 3].map((n) => ({ id: `w-${n}`, index: `${prefix}-replayed`, stream: 'app', acceptedAt: Date.now(), source: source(n) })));
+    await spool.close();
+    const restarted = await buildApp(loadConfig({ ES_URL: esUrl(), GATEWAY_AUTH: 'off', GATEWAY_DURABILITY: 'durable', GATEWAY_SPOOL_DIR: dir, GATEWAY_WORKERS: '0' }), { logger: false });
+    try {
+      await restarted.ready();
+      expect(await waitUntil(() => named('es-gateway bulk flush').some((s) => s.attributes['es_gateway.events'] === 3), 10_000)).toBe(true);
+      expect(named('es-gateway spool replay').some((s) => s.attributes['es_gateway.events'] === 3)).toBe(true);
+      const flush = named('es-gateway bulk flush').find((s) => s.attributes['es_gateway.events'] === 3) as ReadableSpan;
+      expect(flush.links).toEqual([]); // read from the spool: no request to link to
+      await es.indices.refresh({ index: `${prefix}-replayed` });
+      expect((await es.count({ index: `${prefix}-replayed` })).count).toBe(3);
+    } finally {
+      await restarted.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a search: its span says whether the cache answered', async () => {

@@ -215,3 +215,59 @@ describe('Spool fsync policies', () => {
     expect(never.segment()).toBe(1);
   });
 });
+
+describe('Spool appendForDelivery: events handed out as they are written', () => {
+  it('hands out what it appends while nothing is unread, so read() does not return it again; a commit moves the cursor past it', async () => {
+    const s1 = await openSpool({ fsync: 'interval', fsyncIntervalMs: 5 });
+    const a = await s1.appendForDelivery(events(0, 10));
+    const b = await s1.appendForDelivery(events(10, 10));
+    expect(a).toBeDefined();
+    expect(b).toBeDefined();
+    expect(s1.stats()).toMatchObject({ pendingEvents: 20, unreadEvents: 0 });
+    expect(await s1.read(100, 1 << 20)).toBeUndefined();
+    await s1.commit(b!);
+    expect(s1.stats().pendingEvents).toBe(20); // a is still out
+    await s1.commit(a!);
+    expect(s1.stats().pendingEvents).toBe(0);
+    await s1.append(events(20, 5));
+    expect(ids((await readAll(s1)).flatMap((x) => x.events))).toEqual(ids(events(20, 5)));
+    await closeSpool(s1);
+
+    const s2 = await openSpool();
+    expect(s2.recovery.records).toBe(5); // 20-24 were read, never committed
+  });
+
+  it('leaves events for read() while anything unread lies before them, and after a release', async () => {
+    const s = await openSpool();
+    await s.append(events(0, 5));
+    expect(await s.appendForDelivery(events(5, 5))).toBeUndefined();
+    expect(s.stats().unreadEvents).toBe(10);
+    const all = await readAll(s);
+    expect(ids(all.flatMap((x) => x.events))).toEqual(ids(events(0, 10)));
+    for (const x of all) await s.commit(x.position);
+
+    const c = await s.appendForDelivery(events(10, 5));
+    expect(c).toBeDefined();
+    s.release(c!); // not delivered (the breaker opened): read back from the file
+    expect(s.stats().unreadEvents).toBe(5);
+    expect(await s.appendForDelivery(events(15, 5))).toBeUndefined();
+    const again = await readAll(s);
+    expect(ids(again.flatMap((x) => x.events))).toEqual(ids(events(10, 10)));
+    expect(again[0]!.events[0]).toEqual(events(10, 1)[0]);
+  });
+
+  it('hands out across a segment rotation, and what was handed out but not committed is pending after a restart', async () => {
+    const s1 = await openSpool();
+    const positions = [];
+    for (let i = 0; i < 4; i++) positions.push(await s1.appendForDelivery(events(i * 20, 20))); // one segment each
+    expect(positions.every((p) => p !== undefined)).toBe(true);
+    await s1.commit(positions[0]!);
+    await s1.commit(positions[1]!);
+    expect(s1.stats()).toMatchObject({ pendingEvents: 40, unreadEvents: 0 });
+    await closeSpool(s1);
+
+    const s2 = await openSpool();
+    expect(s2.recovery.records).toBe(40);
+    expect(ids((await readAll(s2)).flatMap((x) => x.events))).toEqual(ids(events(40, 40)));
+  });
+});
