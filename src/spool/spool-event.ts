@@ -11,7 +11,8 @@
 export const SPOOL_EVENT_VERSION = 1;
 /** Bytes before the strings: version, flags, acceptedAt, three string lengths. */
 export const SPOOL_EVENT_HEADER_BYTES = 16;
-const MAX_STRING_BYTES = 0xffff;
+/** The most bytes each of id, index and stream may take (their lengths are u16). */
+export const MAX_STRING_BYTES = 0xffff;
 const FLAG_DEAD_LETTER = 1;
 const FLAG_OP = 2;
 const OFFSET_ACCEPTED_AT = 2;
@@ -78,8 +79,7 @@ export function encodeSpoolEventInto(b: SpoolEventBatch, i: number, out: Buffer,
     throw new SpoolEventEncodingError(`event ${id.slice(0, 64)}: id, index and stream must each be at most ${MAX_STRING_BYTES} bytes`);
   }
   out[at] = SPOOL_EVENT_VERSION;
-  const kind = b.kind(i);
-  out[at + 1] = kind === 'dead-letter' ? FLAG_DEAD_LETTER : kind === 'op' ? FLAG_OP : 0;
+  out[at + 1] = spoolEventFlags(b.kind(i));
   out.writeDoubleLE(b.acceptedAt(i), at + OFFSET_ACCEPTED_AT);
   out.writeUInt16LE(idLen, at + 10);
   out.writeUInt16LE(indexLen, at + 12);
@@ -90,6 +90,11 @@ export function encodeSpoolEventInto(b: SpoolEventBatch, i: number, out: Buffer,
   w += out.write(stream, w, 'utf8');
   out.set(source, w);
   return w + source.length - at;
+}
+
+/** The flags byte of an event of this kind. */
+export function spoolEventFlags(kind: SpoolEvent['kind']): number {
+  return kind === 'dead-letter' ? FLAG_DEAD_LETTER : kind === 'op' ? FLAG_OP : 0;
 }
 
 /** One event's payload on its own. */

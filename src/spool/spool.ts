@@ -10,8 +10,8 @@ import { SegmentReader } from './segment-reader.ts';
 import { SegmentWriter, type WrittenAppend } from './segment-writer.ts';
 import type { SegmentInfo, SegmentTable } from './segment-table.ts';
 import { acquireSpoolLock } from './spool-lock.ts';
-import { encodedSpoolEventBytes, encodeSpoolEventInto, spoolBatchOf, type SpoolEvent, type SpoolEventBatch, type SpoolEventInput } from './spool-event.ts';
-import { frameRecordsWith, RECORD_HEADER_BYTES } from './record-framing.ts';
+import { frameMeasuredEvents, measureEvents, type MeasuredEvents } from './event-records.ts';
+import { spoolBatchOf, type SpoolEvent, type SpoolEventBatch, type SpoolEventInput } from './spool-event.ts';
 import { resolveSpoolOptions, type SpoolOptions } from './spool-options.ts';
 
 /** Where a batch sits in the spool; only meaningful to the Spool that handed it out. */
@@ -143,13 +143,13 @@ export class Spool {
     if (events.length === 0) return Promise.resolve(undefined);
     // Size first: a full spool refuses without encoding (a busy overload would otherwise allocate
     // and drop every refused request's bytes).
-    const sizes = new Uint32Array(events.length);
-    let size = 0;
-    for (let i = 0; i < events.length; i++) {
-      const bytes = encodedSpoolEventBytes(events, i);
-      sizes[i] = bytes;
-      size += RECORD_HEADER_BYTES + bytes;
+    let measured: MeasuredEvents;
+    try {
+      measured = measureEvents(events);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
+    const size = measured.bytes;
     const onDisk = this.table.totalBytes() + this.writer.unwrittenBytes;
     if (onDisk + size > this.options.maxBytes) {
       const reclaimable = this.reclaimableActiveBytes();
@@ -158,13 +158,7 @@ export class Spool {
       }
       this.writer.requestRotation();
     }
-    let data: Buffer;
-    try {
-      data = frameRecordsWith(sizes, (i, out, at) => encodeSpoolEventInto(events, i, out, at));
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    return this.writer.append(data, events.length, events.acceptedAt(0), handOut);
+    return this.writer.append(frameMeasuredEvents(measured), events.length, events.acceptedAt(0), handOut);
   }
 
   /**

@@ -2,9 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { formatCheckpoint, parseCheckpoint } from '../../../src/spool/checkpoint.ts';
 import { frameRecords, MAX_RECORD_PAYLOAD_BYTES, parseRecordAt, RECORD_HEADER_BYTES, RecordTooLargeError } from '../../../src/spool/record-framing.ts';
 import { flip } from './spool-test-support.ts';
+import { frameMeasuredEvents, measureEvents } from '../../../src/spool/event-records.ts';
+import { spoolBatchOf } from '../../../src/spool/spool-event.ts';
 import { checkSpoolEvent, decodeSpoolEvent, encodeSpoolEvent, SpoolEventEncodingError } from '../../../src/spool/spool-event.ts';
 
 describe('spool event encoding', () => {
+  it('frames a batch as the same bytes as one record per encoded event, whatever the ids, names and kinds', () => {
+    const events = [
+      { id: 'plain-id-1', index: 'events-app-2026.01.01', stream: 'app', acceptedAt: 1_767_225_600_123, source: Buffer.from('{"a":1}') },
+      { id: 'ïd-😀-2', index: 'events-app-2026.01.01', stream: 'app', acceptedAt: 1_767_225_600_124, source: Buffer.from('{"é":"ü"}'), kind: 'dead-letter' as const },
+      { id: '', index: 'événements', stream: 'ström', acceptedAt: 2, source: Buffer.alloc(0) },
+      { id: 'op-4', index: 'événements', stream: 'ström', acceptedAt: 3, source: Buffer.from('{"index":{}}\n{"b":2}\n'), kind: 'op' as const },
+      { id: 'x5', index: 'other', stream: 'ström', acceptedAt: 4, source: Buffer.from([0x00, 0xff, 0x0a]) },
+    ];
+    const measured = measureEvents(spoolBatchOf(events));
+    const framed = frameMeasuredEvents(measured);
+    expect(framed.length).toBe(measured.bytes);
+    expect(framed.equals(frameRecords(events.map((e) => encodeSpoolEvent(e))))).toBe(true);
+  });
+
+  it('refuses a batch with an id, index or stream over 65535 bytes before framing it', () => {
+    const base = { id: 'a', index: 'i', stream: 's', acceptedAt: 1, source: Buffer.alloc(0) };
+    expect(() => measureEvents(spoolBatchOf([base, { ...base, id: 'é'.repeat(40_000) }]))).toThrow(SpoolEventEncodingError);
+    expect(() => measureEvents(spoolBatchOf([{ ...base, index: 'i'.repeat(70_000) }]))).toThrow(SpoolEventEncodingError);
+    expect(() => measureEvents(spoolBatchOf([{ ...base, stream: 's'.repeat(70_000) }]))).toThrow(SpoolEventEncodingError);
+  });
+
   it('round-trips unicode strings and binary-ish source bytes exactly', () => {
     const source = Buffer.concat([Buffer.from('{"msg":"héllo 🌍 \\u0000","n":1.50}'), Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0x0d, 0x80])]);
     const e = { id: 'ïd-😀-1', index: 'événements-2026.01.01', stream: 'ström', acceptedAt: 1_767_225_600_123, source, kind: 'event' as const };
