@@ -8,10 +8,11 @@ export const GATEWAY_ENTRY = 'dist/main.js';
 export const GATEWAY_PRELOAD = 'dist/telemetry/otel-preload.js';
 
 // V8 flags, each measured in bench/README.md under the heading named:
-// - --max-old-space-size=96 --max-semi-space-size=8 --initial-old-space-size=64: without a heap
+// - --max-old-space-size=96 --max-semi-space-size=8 --initial-old-space-size=96: without a heap
 //   limit V8 lets garbage pile up far past what the gateway holds under overload ("Memory under
-//   overload"); a small new space and a larger starting old-space limit, so that V8 does not start
-//   marking at nearly every scavenge ("Events in blocks of bulk lines").
+//   overload"); a small new space and the starting old-space limit at the maximum, so that V8 does
+//   not start marking at nearly every scavenge, however much stays live at rest ("Events in blocks
+//   of bulk lines", "The starting old-space limit at the maximum").
 // - --no-allocation-site-pretenuring: V8 sends objects of sites it saw surviving straight to the
 //   old space, but here they die young, and the main thread fell into bursts of mark-compacts at a
 //   steady rate ("Main-thread mark-compacts at a fixed rate: pretenuring").
@@ -20,4 +21,4 @@ export const GATEWAY_PRELOAD = 'dist/telemetry/otel-preload.js';
 //   machine can pass a larger pool.
 // - --expose-gc: for main.ts's one memory-reducing GC after start-up ("Idle RSS"); it changes
 //   neither the heap nor the JIT.
-export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=96', '--v8-pool-size=2', '--max-semi-space-size=8', '--initial-old-space-size=64', '--no-allocation-site-pretenuring', '--expose-gc'] as const;
+export const GATEWAY_NODE_FLAGS = ['--max-old-space-size=96', '--v8-pool-size=2', '--max-semi-space-size=8', '--initial-old-space-size=96', '--no-allocation-site-pretenuring', '--expose-gc'] as const;
