@@ -36,12 +36,12 @@ describe('a three-node cluster', () => {
   it('loses a data node mid-load: nothing acknowledged is lost or doubled, the breaker stays closed, the node is used again after its restart', async () => {
     const prefix = unique('failover');
     const streams = { streams: { orders: { index: `${prefix}-{yyyy.MM.dd}`, settings: { number_of_shards: 3, number_of_replicas: 1 } } } };
-    // No spool: the load runs for minutes (the node's restart and the client's resurrect wait),
-    // so with one the gateway took in what the cluster could not yet index and the final drain
-    // outgrew its bound (CI: a million events undelivered after 90 s). Without, a full queue
-    // answers 429 and the load follows the cluster's pace; nothing acknowledged may be lost either way.
+    // A spool of 64 MiB: the load runs for minutes (the node's restart and the client's 60 s
+    // resurrect wait), and an unbounded spool took in what the cluster could not index yet, more
+    // than the final drain could clear in 90 s (CI: a million events). Full, it answers 503 and
+    // the clients back off; nothing acknowledged may be lost either way.
     const gw = await startGateway({
-      GATEWAY_SPOOL_DIR: '',
+      GATEWAY_SPOOL_MAX_BYTES: String(64 * 1024 * 1024),
       GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`,
       GATEWAY_BATCH_MAX_DOCS: '500',
       GATEWAY_RETRY_BASE_MS: '50',
