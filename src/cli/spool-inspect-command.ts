@@ -31,7 +31,7 @@ export function formatInspection(s: SpoolInspection, now: number): string {
     ? `cursor: ${segmentFileName(c.position.seq)} offset ${c.position.offset}`
     : c.kind === 'missing' ? 'cursor: none (nothing delivered yet)' : `cursor: INVALID (${c.reason}); the next open re-delivers from the oldest segment`);
   lines.push('');
-  lines.push('| segment | size | pending records | pending bytes | first accepted | status |');
+  lines.push('| segment | size | pending events | pending bytes | first accepted | status |');
   lines.push('|---|---:|---:|---:|---|---|');
   for (const seg of s.segments) {
     const scan = seg.scan;
@@ -41,11 +41,11 @@ export function formatInspection(s: SpoolInspection, now: number): string {
         : scan.tail.kind === 'torn' ? `torn tail: ${scan.tail.bytes} bytes at offset ${scan.tail.offset}`
         : `CORRUPT at offset ${scan.tail.offset}: ${scan.tail.reason} (${scan.tail.bytes} bytes to quarantine)`;
     }
-    lines.push(`| ${seg.name} | ${bytes(seg.size)} | ${scan?.records ?? 0} | ${bytes(scan === undefined ? 0 : scan.validEnd - scan.from)} | ${time(scan?.firstAcceptedAt)} | ${status} |`);
+    lines.push(`| ${seg.name} | ${bytes(seg.size)} | ${scan?.events ?? 0} | ${bytes(scan === undefined ? 0 : scan.validEnd - scan.from)} | ${time(scan?.firstAcceptedAt)} | ${status} |`);
   }
   lines.push('');
   lines.push(`segments:        ${s.segments.length}`);
-  lines.push(`pending records: ${s.records}`);
+  lines.push(`pending events:  ${s.events}`);
   lines.push(`pending bytes:   ${bytes(s.bytes)}`);
   lines.push(`bytes on disk:   ${bytes(s.bytesOnDisk)}`);
   lines.push(`oldest pending:  ${s.oldestAcceptedAt === undefined ? '-' : `${time(s.oldestAcceptedAt)} (${age(now - s.oldestAcceptedAt)} ago)`}`);

@@ -1,11 +1,12 @@
 // A batch of events framed as consecutive spool records in one buffer, ready for one write
-// (pure, no I/O): the same bytes as encodeSpoolEventInto + frameRecordsWith, made with each of
+// (pure, no I/O): each event's payload (spool-event.ts) behind its record header, made with each of
 // the batch's accessors called once per event, the index and stream names measured and encoded
 // once per run of equal names, and ASCII ids copied byte by byte rather than through
-// Buffer#write (durable mode frames every accepted event: bench/README.md, "Durable mode").
+// Buffer#write (events spilled or parked in memory mode, and what cannot be one block record in
+// durable mode: block-record.ts).
 import { crc32 } from 'node:zlib';
 import { MAX_RECORD_PAYLOAD_BYTES, RECORD_HEADER_BYTES, RecordTooLargeError } from './record-framing.ts';
-import { MAX_STRING_BYTES, SPOOL_EVENT_HEADER_BYTES, SPOOL_EVENT_VERSION, SpoolEventEncodingError, spoolEventFlags, type SpoolEventBatch } from './spool-event.ts';
+import { MAX_STRING_BYTES, SPOOL_EVENT_HEADER_BYTES, SPOOL_EVENT_VERSION, spoolBatchOf, SpoolEventEncodingError, spoolEventFlags, type SpoolEventBatch, type SpoolEventInput } from './spool-event.ts';
 
 /** The batch's events, measured: what framing needs, gathered in one pass over the accessors. */
 export interface MeasuredEvents {
@@ -88,6 +89,11 @@ export function frameMeasuredEvents(m: MeasuredEvents): Buffer {
     at = end;
   }
   return out;
+}
+
+/** One event's payload on its own (version 1, without its record header). */
+export function encodeSpoolEvent(e: SpoolEventInput): Buffer {
+  return frameMeasuredEvents(measureEvents(spoolBatchOf([e]))).subarray(RECORD_HEADER_BYTES);
 }
 
 /** The index and stream fields of a payload: u16 index length, u16 stream length, index, stream. */

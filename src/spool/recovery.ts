@@ -80,7 +80,7 @@ export async function recoverSpool(dir: string, durable: boolean, onFsync: Fsync
           if (durable) await fsyncFile(fh, 'segment', onFsync);
           size = offset;
         }
-        report.records += scan.records;
+        report.records += scan.events;
         report.bytes += scan.validEnd - from;
         oldestAcceptedAt ??= scan.firstAcceptedAt;
       }

@@ -6,7 +6,8 @@ import { parseRecordAt, RECORD_HEADER_BYTES } from './record-framing.ts';
 import { comparePositions, type LogPosition } from './segment-files.ts';
 import { readAt } from './segment-scanner.ts';
 import type { SegmentTable } from './segment-table.ts';
-import { decodeSpoolEvent, SPOOL_EVENT_HEADER_BYTES, spoolEventAcceptedAt, type SpoolEvent } from './spool-event.ts';
+import { SPOOL_EVENT_HEADER_BYTES, spoolEventAcceptedAt, type SpoolEvent } from './spool-event.ts';
+import { decodeSpoolPayload } from './block-record.ts';
 
 /** The least read from a segment at once, however small the byte budget left. */
 const MIN_READ_BYTES = 64 * 1024;
@@ -39,7 +40,8 @@ export class SegmentReader {
 
   /**
    * Events from `from` on, stopping before `limit` (if given), at `maxEvents`, or before the
-   * record that would pass `maxBytes` (a batch always has at least one event, when any is there).
+   * record that would pass `maxBytes` (a batch always has at least one record, when any is there;
+   * a block record's events come whole, so they may pass `maxEvents`).
    */
   async read(from: LogPosition, limit: LogPosition | undefined, maxEvents: number, maxBytes: number): Promise<ReadResult> {
     const events: SpoolEvent[] = [];
@@ -70,7 +72,7 @@ export class SegmentReader {
           full = true;
           break;
         }
-        events.push(decodeSpoolEvent(r.payload));
+        for (const e of decodeSpoolPayload(r.payload)) events.push(e);
         bytes += r.end - rel;
         rel = r.end;
       }

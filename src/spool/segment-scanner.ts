@@ -3,7 +3,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { isAllZero, parseRecordAt } from './record-framing.ts';
 import type { LogPosition } from './segment-files.ts';
-import { checkSpoolEvent, spoolEventAcceptedAt } from './spool-event.ts';
+import { checkSpoolPayload, spoolPayloadEvents } from './block-record.ts';
+import { spoolEventAcceptedAt } from './spool-event.ts';
 
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -25,6 +26,8 @@ export interface SegmentScan {
   readonly from: number;
   /** Valid records from `from` to `validEnd`. */
   readonly records: number;
+  /** The events they hold (a block record holds many). */
+  readonly events: number;
   readonly validEnd: number;
   readonly tail: SegmentTail;
   readonly firstAcceptedAt: number | undefined;
@@ -56,6 +59,7 @@ export async function scanSegment(fh: FileHandle, seq: number, from: number, isL
   let bufStart = from;
   let pos = from;
   let records = 0;
+  let events = 0;
   let firstAcceptedAt: number | undefined;
   let lastAcceptedAt: number | undefined;
   let tail: SegmentTail = { kind: 'clean' };
@@ -70,7 +74,7 @@ export async function scanSegment(fh: FileHandle, seq: number, from: number, isL
       bufStart = pos;
       continue;
     }
-    const problem = r.kind === 'corrupt' ? r.reason : checkSpoolEvent(r.payload);
+    const problem = r.kind === 'corrupt' ? r.reason : checkSpoolPayload(r.payload);
     if (problem !== undefined || r.kind === 'corrupt') {
       tail = await badTail(fh, pos, size, problem ?? 'corrupt record');
       break;
@@ -79,9 +83,10 @@ export async function scanSegment(fh: FileHandle, seq: number, from: number, isL
     firstAcceptedAt ??= acceptedAt;
     lastAcceptedAt = acceptedAt;
     records++;
+    events += spoolPayloadEvents(r.payload);
     pos = bufStart + r.end;
   }
-  return { seq, size, from, records, validEnd: pos, tail, firstAcceptedAt, lastAcceptedAt };
+  return { seq, size, from, records, events, validEnd: pos, tail, firstAcceptedAt, lastAcceptedAt };
 }
 
 /** Torn when `corruptReason` is undefined or when only zeros follow (a tail the file system

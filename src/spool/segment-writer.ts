@@ -43,7 +43,8 @@ export interface WrittenAppend {
 export type WrittenListener = (written: WrittenAppend) => number | undefined;
 
 interface PendingAppend {
-  data: Buffer;
+  data: readonly Uint8Array[];
+  bytes: number;
   events: number;
   firstAcceptedAt: number;
   handOut: boolean;
@@ -106,14 +107,14 @@ export class SegmentWriter {
   }
 
   /**
-   * Resolves, once the records are durable per the policy, with what onWritten returned for them
-   * (`handOut` is passed on to it).
+   * Appends the records in `data` (`bytes` in all) as one append. Resolves, once they are durable
+   * per the policy, with what onWritten returned for them (`handOut` is passed on to it).
    */
-  append(data: Buffer, events: number, firstAcceptedAt: number, handOut = false): Promise<number | undefined> {
+  append(data: readonly Uint8Array[], bytes: number, events: number, firstAcceptedAt: number, handOut = false): Promise<number | undefined> {
     if (this.failure !== undefined) return Promise.reject(new SpoolWriteError(`spool writer failed earlier: ${this.failure.message}`, { cause: this.failure }));
-    this.unwrittenBytes += data.length;
+    this.unwrittenBytes += bytes;
     return new Promise((resolve, reject) => {
-      this.queue.push({ data, events, firstAcceptedAt, handOut, handedOut: undefined, resolve, reject });
+      this.queue.push({ data, bytes, events, firstAcceptedAt, handOut, handedOut: undefined, resolve, reject });
       this.kick();
     });
   }
@@ -162,8 +163,8 @@ export class SegmentWriter {
   private takeGroup(): PendingAppend[] {
     let bytes = 0;
     let n = 0;
-    while (n < this.queue.length && (n === 0 || bytes + (this.queue[n] as PendingAppend).data.length <= MAX_GROUP_BYTES)) {
-      bytes += (this.queue[n] as PendingAppend).data.length;
+    while (n < this.queue.length && (n === 0 || bytes + (this.queue[n] as PendingAppend).bytes <= MAX_GROUP_BYTES)) {
+      bytes += (this.queue[n] as PendingAppend).bytes;
       n++;
     }
     return this.queue.splice(0, n);
@@ -171,7 +172,7 @@ export class SegmentWriter {
 
   private async writeGroup(group: PendingAppend[]): Promise<void> {
     let bytes = 0;
-    for (const a of group) bytes += a.data.length;
+    for (const a of group) bytes += a.bytes;
     try {
       if (this.failure !== undefined) throw this.failure;
       await this.rotateIfDue();
@@ -188,8 +189,8 @@ export class SegmentWriter {
     let offset = segment.size - bytes;
     for (const a of group) {
       const start = { seq: segment.seq, offset };
-      offset += a.data.length;
-      a.handedOut = this.onWritten?.({ events: a.events, bytes: a.data.length, firstAcceptedAt: a.firstAcceptedAt, start, end: { seq: segment.seq, offset }, handOut: a.handOut });
+      offset += a.bytes;
+      a.handedOut = this.onWritten?.({ events: a.events, bytes: a.bytes, firstAcceptedAt: a.firstAcceptedAt, start, end: { seq: segment.seq, offset }, handOut: a.handOut });
     }
     if (this.o.fsync === 'never') {
       for (const a of group) a.resolve(a.handedOut);
@@ -206,7 +207,7 @@ export class SegmentWriter {
     const segment = this.table.active as SegmentInfo;
     const start = segment.size;
     try {
-      const { bytesWritten } = await this.fh.writev(group.map((a) => a.data), start);
+      const { bytesWritten } = await this.fh.writev(group.flatMap((a) => a.data), start);
       if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
     } catch (err) {
       try {

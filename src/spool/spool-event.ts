@@ -1,4 +1,5 @@
-// The spool's payload for one pipeline event, as compact binary (pure, no I/O):
+// The spool's payload for one pipeline event, as compact binary (pure, no I/O): version 1 of
+// a record's payload (version 2, a whole block in one record, is block-record.ts):
 //
 //   u8 version · u8 flags · f64 acceptedAt · u16 idLen · u16 indexLen · u16 streamLen
 //   · id (utf8) · index (utf8) · stream (utf8) · source (raw bytes, to the end)
@@ -7,6 +8,8 @@
 // re-serialised, so what Elasticsearch receives after a replay is what the client sent.
 // flags bit 0: the event is a dead letter (kind 'dead-letter'); bit 1: an Elasticsearch bulk
 // operation (kind 'op'), whose source is its whole bulk lines (action line, then its source).
+import type { BulkLines } from '../model/bulk-lines.ts';
+import type { EventMeta } from '../model/event-block.ts';
 
 export const SPOOL_EVENT_VERSION = 1;
 /** Bytes before the strings: version, flags, acceptedAt, three string lengths. */
@@ -41,6 +44,14 @@ export interface SpoolEventBatch {
   acceptedAt(i: number): number;
   kind(i: number): SpoolEvent['kind'];
   source(i: number): Uint8Array;
+  /** The same events as blocks of bulk lines that share one meta each, when they are: one record per block. */
+  readonly blocks?: readonly SpoolBlock[];
+}
+
+/** Events of bulk lines that share one meta (written as one record: block-record.ts). */
+export interface SpoolBlock {
+  readonly lines: BulkLines;
+  readonly meta: EventMeta;
 }
 
 /** A batch over event objects. */
@@ -61,48 +72,14 @@ export class SpoolEventEncodingError extends Error {
   override readonly name = 'SpoolEventEncodingError';
 }
 
-/** Bytes event i's payload takes (to refuse before allocating, and to frame it). */
-export function encodedSpoolEventBytes(b: SpoolEventBatch, i: number): number {
-  return SPOOL_EVENT_HEADER_BYTES + Buffer.byteLength(b.id(i), 'utf8') + Buffer.byteLength(b.index(i), 'utf8') + Buffer.byteLength(b.stream(i), 'utf8') + b.source(i).length;
-}
-
-/** Writes event i's payload into `out` at `at` (room for encodedSpoolEventBytes(b, i) bytes); returns its length. */
-export function encodeSpoolEventInto(b: SpoolEventBatch, i: number, out: Buffer, at: number): number {
-  const id = b.id(i);
-  const index = b.index(i);
-  const stream = b.stream(i);
-  const source = b.source(i);
-  const idLen = Buffer.byteLength(id, 'utf8');
-  const indexLen = Buffer.byteLength(index, 'utf8');
-  const streamLen = Buffer.byteLength(stream, 'utf8');
-  if (idLen > MAX_STRING_BYTES || indexLen > MAX_STRING_BYTES || streamLen > MAX_STRING_BYTES) {
-    throw new SpoolEventEncodingError(`event ${id.slice(0, 64)}: id, index and stream must each be at most ${MAX_STRING_BYTES} bytes`);
-  }
-  out[at] = SPOOL_EVENT_VERSION;
-  out[at + 1] = spoolEventFlags(b.kind(i));
-  out.writeDoubleLE(b.acceptedAt(i), at + OFFSET_ACCEPTED_AT);
-  out.writeUInt16LE(idLen, at + 10);
-  out.writeUInt16LE(indexLen, at + 12);
-  out.writeUInt16LE(streamLen, at + 14);
-  let w = at + SPOOL_EVENT_HEADER_BYTES;
-  w += out.write(id, w, 'utf8');
-  w += out.write(index, w, 'utf8');
-  w += out.write(stream, w, 'utf8');
-  out.set(source, w);
-  return w + source.length - at;
-}
-
 /** The flags byte of an event of this kind. */
 export function spoolEventFlags(kind: SpoolEvent['kind']): number {
   return kind === 'dead-letter' ? FLAG_DEAD_LETTER : kind === 'op' ? FLAG_OP : 0;
 }
 
-/** One event's payload on its own. */
-export function encodeSpoolEvent(e: SpoolEventInput): Buffer {
-  const one = spoolBatchOf([e]);
-  const out = Buffer.allocUnsafe(encodedSpoolEventBytes(one, 0));
-  encodeSpoolEventInto(one, 0, out, 0);
-  return out;
+/** The kind of an event with this flags byte. */
+export function spoolEventKind(flags: number): SpoolEvent['kind'] {
+  return flags & FLAG_DEAD_LETTER ? 'dead-letter' : flags & FLAG_OP ? 'op' : 'event';
 }
 
 /** Why a payload is not a valid spool event, or undefined when it is (no allocation). */
@@ -139,6 +116,6 @@ export function decodeSpoolEvent(payload: Buffer): SpoolEvent {
     stream,
     acceptedAt: payload.readDoubleLE(OFFSET_ACCEPTED_AT),
     source: payload.subarray(at),
-    kind: (payload[1] as number) & FLAG_DEAD_LETTER ? 'dead-letter' : (payload[1] as number) & FLAG_OP ? 'op' : 'event',
+    kind: spoolEventKind(payload[1] as number),
   };
 }

@@ -24,7 +24,7 @@ export interface SpoolInspection {
   lockedBy: number | undefined;
   segments: SegmentInspection[];
   /** Events after the cursor (valid records only). */
-  records: number;
+  events: number;
   bytes: number;
   bytesOnDisk: number;
   oldestAcceptedAt: number | undefined;
@@ -39,7 +39,7 @@ export async function inspectSpool(dir: string): Promise<SpoolInspection> {
   const cursor = checkpoint.kind === 'ok' ? checkpoint.position : undefined;
   const seqs = await listSegments(dir);
   const result: SpoolInspection = {
-    dir, checkpoint, lockedBy: await lockHolder(dir), segments: [], records: 0, bytes: 0, bytesOnDisk: 0,
+    dir, checkpoint, lockedBy: await lockHolder(dir), segments: [], events: 0, bytes: 0, bytesOnDisk: 0,
     oldestAcceptedAt: undefined, newestAcceptedAt: undefined, corruptRecords: 0, tornBytes: 0, quarantineFiles: await listQuarantine(dir),
   };
   for (const seq of seqs) {
@@ -51,7 +51,7 @@ export async function inspectSpool(dir: string): Promise<SpoolInspection> {
       const scan = from === undefined ? undefined : await scanSegment(fh, seq, from, seq === seqs[seqs.length - 1]);
       result.segments.push({ name: segmentFileName(seq), size, consumed: scan === undefined, scan });
       if (scan === undefined) continue;
-      result.records += scan.records;
+      result.events += scan.events;
       result.bytes += scan.validEnd - scan.from;
       if (scan.tail.kind === 'corrupt') result.corruptRecords++;
       if (scan.tail.kind === 'torn') result.tornBytes += scan.tail.bytes;

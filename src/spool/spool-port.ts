@@ -1,12 +1,15 @@
 // The spool as the pipeline reads and writes it: the port this folder offers (spool-port-adapter.ts
 // opens the disk spool behind it; app.ts hands it to the pipeline).
-import type { SpoolEvent, SpoolEventBatch } from './spool-event.ts';
+import type { SpoolBlock, SpoolEvent, SpoolEventBatch } from './spool-event.ts';
 
 /** An event as the spool stores it (src/spool defines the encoding). */
 export type SpooledEvent = SpoolEvent;
 
 /** Events to append, read by position (src/spool defines the shape). */
 export type SpoolAppendBatch = SpoolEventBatch;
+
+/** Events of bulk lines that share one meta, appended as one record. */
+export type SpoolAppendBlock = SpoolBlock;
 
 export interface SpoolReadBatch {
   events: SpooledEvent[];

@@ -11,7 +11,8 @@ import { SegmentWriter, type WrittenAppend } from './segment-writer.ts';
 import type { SegmentInfo, SegmentTable } from './segment-table.ts';
 import { acquireSpoolLock } from './spool-lock.ts';
 import { frameMeasuredEvents, measureEvents, type MeasuredEvents } from './event-records.ts';
-import { spoolBatchOf, type SpoolEvent, type SpoolEventBatch, type SpoolEventInput } from './spool-event.ts';
+import { frameBlockRecord } from './block-record.ts';
+import { spoolBatchOf, type SpoolBlock, type SpoolEvent, type SpoolEventBatch, type SpoolEventInput } from './spool-event.ts';
 import { resolveSpoolOptions, type SpoolOptions } from './spool-options.ts';
 
 /** Where a batch sits in the spool; only meaningful to the Spool that handed it out. */
@@ -142,14 +143,19 @@ export class Spool {
     const events = Array.isArray(input) ? spoolBatchOf(input) : input as SpoolEventBatch;
     if (events.length === 0) return Promise.resolve(undefined);
     // Size first: a full spool refuses without encoding (a busy overload would otherwise allocate
-    // and drop every refused request's bytes).
-    let measured: MeasuredEvents;
-    try {
-      measured = measureEvents(events);
-    } catch (err) {
-      return Promise.reject(err as Error);
+    // and drop every refused request's bytes). Blocks are framed at once: their records only add
+    // a header each to buffers that exist already.
+    const blocks = events.blocks === undefined ? undefined : frameBlocks(events.blocks);
+    let measured: MeasuredEvents | undefined;
+    let size = blocks?.bytes ?? 0;
+    if (blocks === undefined) {
+      try {
+        measured = measureEvents(events);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      size = measured.bytes;
     }
-    const size = measured.bytes;
     const onDisk = this.table.totalBytes() + this.writer.unwrittenBytes;
     if (onDisk + size > this.options.maxBytes) {
       const reclaimable = this.reclaimableActiveBytes();
@@ -158,7 +164,8 @@ export class Spool {
       }
       this.writer.requestRotation();
     }
-    return this.writer.append(frameMeasuredEvents(measured), events.length, events.acceptedAt(0), handOut);
+    const data = blocks === undefined ? [frameMeasuredEvents(measured as MeasuredEvents)] : blocks.buffers;
+    return this.writer.append(data, size, events.length, events.acceptedAt(0), handOut);
   }
 
   /**
@@ -293,4 +300,17 @@ export class Spool {
     if (position.spool !== this.id) throw new SpoolPositionError('position comes from another spool instance (or from before a restart)');
     return position.batch;
   }
+}
+
+/** Each block as one record, or undefined when one of them cannot be (its events are then framed one by one). */
+function frameBlocks(blocks: readonly SpoolBlock[]): { buffers: Uint8Array[]; bytes: number } | undefined {
+  const buffers: Uint8Array[] = [];
+  let bytes = 0;
+  for (const block of blocks) {
+    const framed = frameBlockRecord(block);
+    if (framed === undefined) return undefined;
+    buffers.push(...framed.buffers);
+    bytes += framed.bytes;
+  }
+  return { buffers, bytes };
 }

@@ -30,7 +30,7 @@ describe('es-gateway spool replay', () => {
     expect(await countDocs(es, `${prefix}-cli-*`)).toBe(500);
 
     const again = await run(process.execPath, ['src/cli/es-gateway.ts', 'spool', 'inspect', dir, '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ records: 0, corruptRecords: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ events: 0, corruptRecords: 0 });
   });
 
   it('answers usage errors with exit code 2', async () => {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { blockOfEvents, chunkRanges, countOf, eventAt, gatherEvents, idAt, rangeMemory, EVENT_OVERHEAD_BYTES, type EventBlock, type EventRange } from '../../src/model/event-block.ts';
 import { spoolBatchOfRanges } from '../../src/pipeline/spool-batch.ts';
 import type { ItemOutcome } from '../../src/model/item-outcome.ts';
-import { decodeSpoolEvent, encodedSpoolEventBytes, encodeSpoolEventInto } from '../../src/spool/spool-event.ts';
+import { decodeSpoolEvent } from '../../src/spool/spool-event.ts';
+import { parseRecordAt } from '../../src/spool/record-framing.ts';
+import { frameMeasuredEvents, measureEvents } from '../../src/spool/event-records.ts';
 
 const CREATED: ItemOutcome = { result: 'created', status: 201 };
 
@@ -68,11 +70,14 @@ describe('event blocks', () => {
     const ranges: EventRange[] = [{ lines: a, from: 1, to: 3 }, { lines: b, from: 0, to: 2 }];
     const batch = spoolBatchOfRanges(ranges);
     expect(batch.length).toBe(4);
-    const decoded = [0, 1, 2, 3].map((k) => {
-      const out = Buffer.alloc(encodedSpoolEventBytes(batch, k));
-      expect(encodeSpoolEventInto(batch, k, out, 0)).toBe(out.length);
-      return decodeSpoolEvent(out);
-    });
+    const framed = frameMeasuredEvents(measureEvents(batch));
+    const decoded = [];
+    for (let at = 0; at < framed.length;) {
+      const r = parseRecordAt(framed, at);
+      if (r.kind !== 'record') throw new Error(`record at ${at}: ${r.kind}`);
+      decoded.push(decodeSpoolEvent(r.payload));
+      at = r.end;
+    }
     const expected = [eventAt(a, 1), eventAt(a, 2), eventAt(b, 0), eventAt(b, 1)].map(({ attempts: _, ...e }) => e);
     expect(decoded).toEqual(expected);
     expect(decoded.map((e) => e.id)).toEqual([idAt(a, 1), idAt(a, 2), idAt(b, 0), idAt(b, 1)]);

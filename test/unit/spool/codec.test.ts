@@ -2,13 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { formatCheckpoint, parseCheckpoint } from '../../../src/spool/checkpoint.ts';
 import { frameRecords, MAX_RECORD_PAYLOAD_BYTES, parseRecordAt, RECORD_HEADER_BYTES, RecordTooLargeError } from '../../../src/spool/record-framing.ts';
 import { flip } from './spool-test-support.ts';
-import { frameMeasuredEvents, measureEvents } from '../../../src/spool/event-records.ts';
-import { spoolBatchOf } from '../../../src/spool/spool-event.ts';
-import { checkSpoolEvent, decodeSpoolEvent, encodeSpoolEvent, SpoolEventEncodingError } from '../../../src/spool/spool-event.ts';
+import { encodeSpoolEvent, frameMeasuredEvents, measureEvents } from '../../../src/spool/event-records.ts';
+import { checkSpoolEvent, decodeSpoolEvent, spoolBatchOf, SpoolEventEncodingError, type SpoolEventInput } from '../../../src/spool/spool-event.ts';
+
+/** Every record of a framed buffer, decoded (fails on anything but whole, verified records). */
+function decodeAll(framed: Buffer) {
+  const out = [];
+  for (let at = 0; at < framed.length;) {
+    const r = parseRecordAt(framed, at);
+    if (r.kind !== 'record') throw new Error(`record at ${at}: ${JSON.stringify(r)}`);
+    out.push(decodeSpoolEvent(r.payload));
+    at = r.end;
+  }
+  return out;
+}
 
 describe('spool event encoding', () => {
-  it('frames a batch as the same bytes as one record per encoded event, whatever the ids, names and kinds', () => {
-    const events = [
+  it('frames a batch as records that decode to its events, the same bytes as each event framed alone, whatever the ids, names and kinds', () => {
+    const events: SpoolEventInput[] = [
       { id: 'plain-id-1', index: 'events-app-2026.01.01', stream: 'app', acceptedAt: 1_767_225_600_123, source: Buffer.from('{"a":1}') },
       { id: 'ïd-😀-2', index: 'events-app-2026.01.01', stream: 'app', acceptedAt: 1_767_225_600_124, source: Buffer.from('{"é":"ü"}'), kind: 'dead-letter' as const },
       { id: '', index: 'événements', stream: 'ström', acceptedAt: 2, source: Buffer.alloc(0) },
@@ -18,6 +29,7 @@ describe('spool event encoding', () => {
     const measured = measureEvents(spoolBatchOf(events));
     const framed = frameMeasuredEvents(measured);
     expect(framed.length).toBe(measured.bytes);
+    expect(decodeAll(framed)).toEqual(events.map((e) => ({ kind: 'event', ...e })));
     expect(framed.equals(frameRecords(events.map((e) => encodeSpoolEvent(e))))).toBe(true);
   });
 

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSpoolInspect } from '../../../src/cli/spool-inspect-command.ts';
 import { RECORD_HEADER_BYTES } from '../../../src/spool/record-framing.ts';
 import { segmentFileName } from '../../../src/spool/segment-files.ts';
-import { encodeSpoolEvent, type SpoolEvent } from '../../../src/spool/spool-event.ts';
+import type { SpoolEvent } from '../../../src/spool/spool-event.ts';
+import { encodeSpoolEvent } from '../../../src/spool/event-records.ts';
 import { inspectSpool } from '../../../src/spool/spool-inspection.ts';
 import { Spool, type SpoolBatch } from '../../../src/spool/spool.ts';
 import { events, flip, ids, tempDir } from './spool-test-support.ts';
@@ -128,13 +129,13 @@ describe('spool inspect', () => {
     const before = await snapshot();
 
     const inspection = await inspectSpool(dir);
-    expect(inspection).toMatchObject({ records: 23, corruptRecords: 1, tornBytes: 0, oldestAcceptedAt: groups[0]![0]!.acceptedAt, lockedBy: undefined });
+    expect(inspection).toMatchObject({ events: 23, corruptRecords: 1, tornBytes: 0, oldestAcceptedAt: groups[0]![0]!.acceptedAt, lockedBy: undefined });
     expect(inspection.segments.map((x) => x.scan?.tail.kind)).toEqual(['corrupt', 'clean']);
 
     let text = '';
     const code = await runSpoolInspect([dir], (t) => { text += t; }, groups[0]![0]!.acceptedAt + 90_000);
     expect(code).toBe(1);
-    expect(text).toMatch(/pending records: 23/);
+    expect(text).toMatch(/pending events: +23/);
     expect(text).toMatch(/corrupt records: 1/);
     expect(text).toMatch(/\(90s ago\)/);
     expect(text).toMatch(/CORRUPT at offset/);
@@ -159,6 +160,6 @@ describe('es-gateway command', () => {
       execFile(process.execPath, ['src/cli/es-gateway.ts', 'spool', 'inspect', dir, '--json'], (err, stdout) => resolve({ code: err === null ? 0 : Number(err.code), stdout }));
     });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ records: 3, corruptRecords: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ events: 3, corruptRecords: 0 });
   });
 });
