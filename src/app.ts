@@ -122,7 +122,7 @@ export async function buildApp(config: GatewayConfig, deps: AppDeps = {}): Promi
   const screened = screenFieldBudget(bulkSink, fieldBudgets);
   const gated: BulkSink = templates === undefined ? screened : gateUntilInstalled(screened, templates, config.elasticsearch.requestTimeoutMs);
   const breaker = guardSink(gated, () => pingElasticsearch(client), config.breaker);
-  const opened = config.spool === undefined ? undefined : await openSpoolPort(config.spool, app.log);
+  const opened = config.spool === undefined ? undefined : await openSpoolPort(config.spool, app.log, (target, seconds) => metrics.spoolFsyncSeconds.observe({ target }, seconds));
   const spool: SpoolPort | undefined = opened?.port;
   metrics.spoolRecoveryCorruptRecords.set(opened?.recovery.corruptRecords ?? 0);
   metrics.spoolRecoveryTornBytes.set(opened?.recovery.tornBytesTruncated ?? 0);

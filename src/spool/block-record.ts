@@ -65,7 +65,7 @@ export function frameBlockRecord(block: SpoolBlock): FramedBlock | undefined {
     at += 2 + b.length;
   }
   head.write(lines.ids, at, 'utf8');
-  const columns = [lines.idEnds, lines.indexRefs, lines.sourceStarts, lines.lineStarts.subarray(0, n + 1)].map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+  const columns = [lines.idEnds, lines.indexRefs.subarray(0, n), lines.sourceStarts.subarray(0, n), lines.lineStarts.subarray(0, n + 1)].map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
   const buffers = [head, ...columns, lines.bulk.subarray(0, bulkBytes)];
   let crc = crc32(head.subarray(RECORD_HEADER_BYTES));
   for (let k = 1; k < buffers.length; k++) crc = crc32(buffers[k] as Uint8Array, crc);

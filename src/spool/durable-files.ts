@@ -1,13 +1,15 @@
-// The few file operations whose durability the spool depends on, with an fsync hook so tests
-// and the benchmark can count fsyncs.
+// The few file operations whose durability the spool depends on, with an fsync hook: tests and
+// the benchmark count fsyncs with it, the gateway times them (es_gateway_spool_fsync_seconds).
 import { open, rename, type FileHandle } from 'node:fs/promises';
 
 export type FsyncTarget = 'segment' | 'directory' | 'checkpoint' | 'quarantine';
-export type FsyncHook = (target: FsyncTarget) => void;
+/** Called after each fsync that succeeded, with how long it took. */
+export type FsyncHook = (target: FsyncTarget, seconds: number) => void;
 
 export async function fsyncFile(fh: FileHandle, target: FsyncTarget, hook: FsyncHook | undefined): Promise<void> {
-  hook?.(target);
+  const started = performance.now();
   await fh.sync();
+  hook?.(target, (performance.now() - started) / 1000);
 }
 
 /** Makes creations, renames and truncations of entries in `dir` durable. */

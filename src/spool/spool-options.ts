@@ -15,7 +15,7 @@ export interface SpoolOptions {
   fsyncIntervalMs: number;
   /** ...unless this many written bytes wait for one: then at once. */
   groupCommitBytes: number;
-  /** Called before every fsync (tests and the benchmark count them). */
+  /** Called after every fsync that succeeded, with its duration (metrics; tests and the benchmark count them). */
   onFsync?: FsyncHook | undefined;
 }
 

@@ -2,6 +2,7 @@
 // pipeline's SpoolPort; logs what recovery found.
 import type { FastifyBaseLogger } from 'fastify';
 import type { SpoolConfig } from '../config/config.ts';
+import type { FsyncHook } from './durable-files.ts';
 import type { SpoolPort } from './spool-port.ts';
 import type { RecoveryReport } from './recovery.ts';
 import { Spool, SpoolClosedError, type SpoolPosition } from './spool.ts';
@@ -12,13 +13,15 @@ export interface OpenedSpoolPort {
   recovery: RecoveryReport;
 }
 
-export async function openSpoolPort(config: SpoolConfig, log: FastifyBaseLogger): Promise<OpenedSpoolPort> {
+/** `onFsync`: told of every fsync and its duration (the gateway's metrics). */
+export async function openSpoolPort(config: SpoolConfig, log: FastifyBaseLogger, onFsync?: FsyncHook): Promise<OpenedSpoolPort> {
   const started = performance.now();
   const spool = await Spool.open(config.dir, {
     segmentBytes: config.segmentBytes,
     maxBytes: config.maxBytes,
     fsync: config.fsync,
     fsyncIntervalMs: config.fsyncIntervalMs,
+    onFsync,
   });
   const r = spool.recovery;
   const fields = { dir: config.dir, ...r, quarantinedFiles: r.quarantinedFiles.length > 0 ? r.quarantinedFiles : undefined, ms: Math.round(performance.now() - started) };

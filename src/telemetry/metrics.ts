@@ -33,6 +33,7 @@ export interface Metrics {
   spoolBytes: Gauge;
   spoolRecoveryCorruptRecords: Gauge;
   spoolRecoveryTornBytes: Gauge;
+  spoolFsyncSeconds: Histogram<'target'>;
   searchCache: Counter<'result'>;
   searchRefusals: Counter<'rule'>;
   searchFailures: Counter<'reason'>;
@@ -87,6 +88,7 @@ export function createMetrics(): Metrics {
     spoolBytes: new Gauge({ name: 'es_gateway_spool_bytes', help: 'Bytes of spool segments on disk.', registers: r, collect() { this.set(spool.bytesOnDisk()); } }),
     spoolRecoveryCorruptRecords: new Gauge({ name: 'es_gateway_spool_recovery_corrupt_records', help: 'Corrupt spool records found at start-up (the rest of their segment was moved to quarantine/).', registers: r }),
     spoolRecoveryTornBytes: new Gauge({ name: 'es_gateway_spool_recovery_torn_bytes', help: 'Bytes of a torn last spool record cut off at start-up.', registers: r }),
+    spoolFsyncSeconds: new Histogram({ name: 'es_gateway_spool_fsync_seconds', help: 'Spool fsyncs by what was synced (segment, checkpoint, directory, quarantine) and how long each took as the gateway saw it (the disk, and the event loop taking the completion): in durable mode an acknowledgement waits for a segment fsync.', labelNames: ['target'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r }),
     framedRequests: new Counter({ name: 'es_gateway_framed_requests_total', help: 'Request bodies framed, parsed and validated, by thread (main, worker).', labelNames: ['thread'], registers: r }),
     framingWorkers: new Gauge({ name: 'es_gateway_framing_workers', help: 'Framing worker threads running (they start on demand and stop when idle).', registers: r }),
     httpDuration: new Histogram({

@@ -70,6 +70,8 @@ async function outageRun(kind: 'SIGKILL' | 'SIGSTOP') {
     expect(metricValue(metrics, 'es_gateway_breaker_state')).toBe(0);
     expect(metricValue(metrics, 'es_gateway_spool_pending_events')).toBe(0);
     expect(metricValue(metrics, 'es_gateway_spooled_events_total')).toBeGreaterThan(0);
+    // What was spooled was synced, and timed.
+    expect(metricValue(metrics, 'es_gateway_spool_fsync_seconds_count{target="segment"}')).toBeGreaterThan(0);
     expect((await gw.app.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({ status: 'ready', elasticsearch: 'ok' });
   } finally {
     await gw.close();

@@ -169,10 +169,14 @@ describe('Spool lock', () => {
 });
 
 describe('Spool fsync policies', () => {
-  function counter(): { hook: (t: FsyncTarget) => void; segment: () => number; reset: () => void } {
+  function counter(): { hook: (t: FsyncTarget, seconds: number) => void; segment: () => number; reset: () => void } {
     let counts: Partial<Record<FsyncTarget, number>> = {};
     return {
-      hook: (t) => { counts[t] = (counts[t] ?? 0) + 1; },
+      hook: (t, seconds) => {
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        expect(seconds).toBeLessThan(60);
+        counts[t] = (counts[t] ?? 0) + 1;
+      },
       segment: () => counts.segment ?? 0,
       reset: () => { counts = {}; },
     };
