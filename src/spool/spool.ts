@@ -170,7 +170,8 @@ export class Spool {
 
   /**
    * The next events after the committed cursor that are not out for delivery (released ones
-   * first), at most `maxEvents` and about `maxBytes` (at least one event); undefined when none.
+   * first), at most `maxEvents` and about `maxBytes` (at least one record; a block record's events
+   * come whole, so they may pass `maxEvents`); undefined when none.
    */
   read(maxEvents: number, maxBytes: number): Promise<SpoolBatch | undefined> {
     if (this.closed) return Promise.reject(new SpoolClosedError('spool is closed'));
