@@ -10,7 +10,7 @@ import { DOCTOR_USAGE, KEYS_CREATE_USAGE, KEYS_LIST_USAGE, MAPPINGS_USAGE, SPOOL
 
 const USAGE = `usage:
   es-gateway serve                      run the gateway (configured by GATEWAY_* / ES_* variables)
-  ${SPOOL_INSPECT_USAGE}   show segments, pending records, oldest age, corrupt records
+  ${SPOOL_INSPECT_USAGE}   show segments, pending events, oldest age, corrupt records
   ${SPOOL_REPLAY_USAGE}
                                         deliver a spool to Elasticsearch offline (progress, summary)
   ${KEYS_CREATE_USAGE}

@@ -24,9 +24,7 @@ export interface SegmentScan {
   readonly size: number;
   /** Where the scan started (the cursor in the cursor's segment, else 0). */
   readonly from: number;
-  /** Valid records from `from` to `validEnd`. */
-  readonly records: number;
-  /** The events they hold (a block record holds many). */
+  /** Events in the valid records from `from` to `validEnd` (a block record holds many). */
   readonly events: number;
   readonly validEnd: number;
   readonly tail: SegmentTail;
@@ -58,7 +56,6 @@ export async function scanSegment(fh: FileHandle, seq: number, from: number, isL
   let buf: Buffer = Buffer.alloc(0);
   let bufStart = from;
   let pos = from;
-  let records = 0;
   let events = 0;
   let firstAcceptedAt: number | undefined;
   let lastAcceptedAt: number | undefined;
@@ -82,11 +79,10 @@ export async function scanSegment(fh: FileHandle, seq: number, from: number, isL
     const acceptedAt = spoolEventAcceptedAt(r.payload);
     firstAcceptedAt ??= acceptedAt;
     lastAcceptedAt = acceptedAt;
-    records++;
     events += spoolPayloadEvents(r.payload);
     pos = bufStart + r.end;
   }
-  return { seq, size, from, records, events, validEnd: pos, tail, firstAcceptedAt, lastAcceptedAt };
+  return { seq, size, from, events, validEnd: pos, tail, firstAcceptedAt, lastAcceptedAt };
 }
 
 /** Torn when `corruptReason` is undefined or when only zeros follow (a tail the file system
