@@ -36,7 +36,9 @@ export async function registerRateLimit(app: FastifyInstance, config: AuthConfig
     redis = new RedisClient(config.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
     // Its errors are reported by the requests that find it away (below); unheard, ioredis prints them.
     redis.on('error', () => undefined);
-    redis.connect().catch(() => undefined);
+    // Connected before the gateway listens (at most connectTimeout): else its first requests find
+    // the store not ready and are let through unlimited (or refused, when closed).
+    await redis.connect().catch(() => undefined);
     const store = redis;
     let warnedAt = -Infinity;
     app.addHook('onClose', async () => {
