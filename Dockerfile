@@ -46,4 +46,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "-s", "--"]
 # The V8 flags and the telemetry preload of src/runtime-flags.ts (scripts/image.ts checks that they match).
-CMD ["node", "--max-old-space-size=96", "--v8-pool-size=2", "--max-semi-space-size=8", "--initial-old-space-size=96", "--no-allocation-site-pretenuring", "--expose-gc", "--import", "./dist/telemetry/otel-preload.js", "dist/main.js"]
+CMD ["node", "--max-old-space-size=128", "--v8-pool-size=2", "--max-semi-space-size=4", "--initial-old-space-size=128", "--no-allocation-site-pretenuring", "--expose-gc", "--import", "./dist/telemetry/otel-preload.js", "dist/main.js"]
