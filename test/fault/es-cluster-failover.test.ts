@@ -13,6 +13,9 @@ import { allIds, metricValue, startLoad, waitUntil } from '../support/load.ts';
 
 let cluster: ElasticsearchCluster;
 
+/** The per-node request counts of a metrics text, for failure messages. */
+const requestLines = (metrics: string) => metrics.split('\n').filter((l) => l.startsWith('es_gateway_es_requests_total')).join('\n');
+
 beforeAll(async () => {
   cluster = await startCluster({ size: 3, name: 'failover', version: inject('esVersion') });
 }, 240_000);
@@ -83,10 +86,9 @@ describe('a three-node cluster', () => {
 
       expect(drained, `undelivered: ${gw.app.gateway.pipeline.undeliveredEvents}`).toBe(true);
       expect(load.acknowledgedCount).toBeGreaterThan(atKill);
-      expect(metricValue(afterKill, victimSeries('failed')), afterKill.split('\n').filter((l) => l.startsWith('es_gateway_es_requests_total')).join('\n')).toBeGreaterThan(0);
-      const requestLines = final.split('\n').filter((l) => l.startsWith('es_gateway_es_requests_total')).join('\n');
-      expect(usedAgain, requestLines).toBe(true);
-      expect(metricValue(final, 'es_gateway_breaker_transitions_total{to="open"}'), `the reason is in the gateway's warn log ("circuit breaker open")\n${requestLines}`).toBe(0);
+      expect(metricValue(afterKill, victimSeries('failed')), requestLines(afterKill)).toBeGreaterThan(0);
+      expect(usedAgain, requestLines(final)).toBe(true);
+      expect(metricValue(final, 'es_gateway_breaker_transitions_total{to="open"}'), `the reason is in the gateway's warn log ("circuit breaker open")\n${requestLines(final)}`).toBe(0);
       expect(metricValue(final, 'es_gateway_dead_letters_total{stream="orders"}')).toBe(0);
 
       const ids = await allIds(es, `${prefix}-*`);
