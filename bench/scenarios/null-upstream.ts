@@ -71,6 +71,7 @@ export async function measureNullUpstream(ctx: Context, opts: { id: string; labe
     const load = { seconds: s.warmupSeconds, connections: s.connections, contentType: NDJSON };
     const warm = await fullSpeed(g.ingestUrl, ctx.bodies, load);
     await waitGatewayIdle(g.gateway.url, 30_000);
+    const fsyncsBefore = await segmentFsyncs(g.gateway.url);
     const cpu = cpuWindow(g.gateway.pid);
     const fakeCpu = cpuWindow(g.fake.pid);
     const harnessCpu = cpuWindow(process.pid);
@@ -80,6 +81,9 @@ export async function measureNullUpstream(ctx: Context, opts: { id: string; labe
     const fakeUsed = fakeCpu.stop();
     const harnessUsed = harnessCpu.stop();
     const machineBusy = machineCpu.stop();
+    const fsyncsAfter = await segmentFsyncs(g.gateway.url);
+    const fsyncs = fsyncsAfter.count - fsyncsBefore.count;
+    const fsyncNote = fsyncs > 0 ? `; segment fsyncs ${(fsyncs / r.seconds).toFixed(0)}/s, mean ${((1000 * (fsyncsAfter.seconds - fsyncsBefore.seconds)) / fsyncs).toFixed(2)} ms` : '';
     // The gateway's own count: requests cut off when the generator stopped were accepted too, and
     // may still be framing when the queue first looks empty: wait until the count holds still.
     let accepted = Number.NaN;
@@ -108,13 +112,19 @@ export async function measureNullUpstream(ctx: Context, opts: { id: string; labe
         ...r.latencyMs,
         cpuCores: used.cpuCores,
         peakRssMb: peak,
-        notes: `idle RSS ${idleRssMb.toFixed(0)} MB; CPU: fake upstream ${fakeUsed.cpuCores.toFixed(2)}, generator ${harnessUsed.cpuCores.toFixed(2)}, machine ${machineBusy.toFixed(2)} cores; upstream got all ${accepted.toLocaleString('en-US')} accepted events${refused === '' ? '' : `; refused: ${refused}`}`,
+        notes: `idle RSS ${idleRssMb.toFixed(0)} MB; CPU: fake upstream ${fakeUsed.cpuCores.toFixed(2)}, generator ${harnessUsed.cpuCores.toFixed(2)}, machine ${machineBusy.toFixed(2)} cores; upstream got all ${accepted.toLocaleString('en-US')} accepted events${fsyncNote}${refused === '' ? '' : `; refused: ${refused}`}`,
       },
       detail: { load: r, cpu: used, fakeUpstreamCpu: fakeUsed, generatorCpu: harnessUsed, machineBusyCores: machineBusy, fakeUpstream: stats, acceptedByGateway: accepted, idleRssMb, peakRssMb: peak, exitCode },
     };
   } finally {
     await g.stop();
   }
+}
+
+/** The gateway's segment fsyncs so far (count and seconds in all): 0 in memory mode. */
+async function segmentFsyncs(url: string): Promise<{ count: number; seconds: number }> {
+  const series = (part: string) => gatewayMetric(url, `es_gateway_spool_fsync_seconds_${part}{target="segment"}`).then((v) => (Number.isNaN(v) ? 0 : v));
+  return { count: await series('count'), seconds: await series('sum') };
 }
 
 export async function nullUpstream(ctx: Context): Promise<void> {
