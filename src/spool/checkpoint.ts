@@ -1,6 +1,7 @@
 // The durable read cursor: everything before it was delivered. One line of text,
 // `v1 <segment seq> <offset> <crc32 hex>`, replaced atomically (durable-files.ts). Saves are
-// coalesced: while one is being written, later cursors wait and only the newest is written.
+// coalesced: while one is being written, and until `minIntervalMs` after it started, later
+// cursors wait and only the newest is written; flush() writes the waiting one at once.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically, type FsyncHook } from './durable-files.ts';
@@ -38,13 +39,19 @@ export class CheckpointStore {
   private readonly dir: string;
   private readonly durable: boolean;
   private readonly hook: FsyncHook | undefined;
+  private readonly minIntervalMs: number;
   private writing: Promise<void> | undefined;
   private next: { position: LogPosition; done: Promise<void>; settle: (err?: unknown) => void } | undefined;
+  private lastStartedAt = Number.NEGATIVE_INFINITY;
+  /** Ends the wait between two saves early (set while drain() waits). */
+  private wake: (() => void) | undefined;
+  private flushing = 0;
 
-  constructor(dir: string, durable: boolean, hook: FsyncHook | undefined) {
+  constructor(dir: string, durable: boolean, hook: FsyncHook | undefined, minIntervalMs = 0) {
     this.dir = dir;
     this.durable = durable;
     this.hook = hook;
+    this.minIntervalMs = minIntervalMs;
   }
 
   /** Resolves once `position` (or a later one) is the durable checkpoint. */
@@ -62,13 +69,21 @@ export class CheckpointStore {
     return done;
   }
 
-  /** Resolves when no save is pending. */
+  /** Writes the waiting save now (no wait for the interval); resolves when no save is pending. */
   async flush(): Promise<void> {
-    while (this.writing !== undefined) await this.writing.catch(() => undefined);
+    this.flushing++;
+    try {
+      this.wake?.();
+      while (this.writing !== undefined) await this.writing.catch(() => undefined);
+    } finally {
+      this.flushing--;
+    }
   }
 
   private async drain(): Promise<void> {
     while (this.next !== undefined) {
+      await this.spacing();
+      this.lastStartedAt = performance.now();
       const job = this.next;
       this.next = undefined;
       try {
@@ -80,5 +95,19 @@ export class CheckpointStore {
       }
     }
     this.writing = undefined;
+  }
+
+  /** Waits until `minIntervalMs` after the last save started, unless flush() is waiting. */
+  private spacing(): Promise<void> {
+    const wait = this.lastStartedAt + this.minIntervalMs - performance.now();
+    if (wait <= 0 || this.flushing > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), wait);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 }

@@ -15,6 +15,13 @@ export interface SpoolOptions {
   fsyncIntervalMs: number;
   /** ...unless this many written bytes wait for one: then at once. */
   groupCommitBytes: number;
+  /**
+   * The replay cursor is saved at most this often (ms between the starts of two saves): each save
+   * is a file written, synced and renamed, and back to back they were a twentieth of durable mode's
+   * CPU (bench/README.md, "The replay cursor at most every 200 ms"). A crash re-sends what was
+   * delivered since the last save (deduplicated by id).
+   */
+  checkpointIntervalMs: number;
   /** Called after every fsync that succeeded, with its duration (metrics; tests and the benchmark count them). */
   onFsync?: FsyncHook | undefined;
 }
@@ -25,6 +32,7 @@ export const DEFAULT_SPOOL_OPTIONS: Readonly<SpoolOptions> = {
   fsync: 'interval',
   fsyncIntervalMs: 10,
   groupCommitBytes: 1 * MiB,
+  checkpointIntervalMs: 200,
 };
 
 export class SpoolOptionsError extends Error {
@@ -37,7 +45,9 @@ export function resolveSpoolOptions(options: Partial<SpoolOptions>): SpoolOption
   for (const key of ['segmentBytes', 'maxBytes', 'groupCommitBytes'] as const) {
     if (!Number.isSafeInteger(o[key]) || o[key] < 1) problems.push(`${key} must be a positive integer (got ${o[key]})`);
   }
-  if (!Number.isFinite(o.fsyncIntervalMs) || o.fsyncIntervalMs < 0) problems.push(`fsyncIntervalMs must be >= 0 (got ${o.fsyncIntervalMs})`);
+  for (const key of ['fsyncIntervalMs', 'checkpointIntervalMs'] as const) {
+    if (!Number.isFinite(o[key]) || o[key] < 0) problems.push(`${key} must be >= 0 (got ${o[key]})`);
+  }
   if (!['always', 'interval', 'never'].includes(o.fsync)) problems.push(`fsync must be always, interval or never (got ${String(o.fsync)})`);
   if (problems.length > 0) throw new SpoolOptionsError(`invalid spool options: ${problems.join('; ')}`);
   return o;

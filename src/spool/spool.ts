@@ -112,7 +112,7 @@ export class Spool {
       const writer = await SegmentWriter.open(dir, recovered.table, { ...o, onFsync: o.onFsync });
       return new Spool({
         options: o, recovery: recovered.report, table: recovered.table, writer, unlock,
-        checkpoints: new CheckpointStore(dir, durable, o.onFsync), cursor: recovered.cursor, oldestAcceptedAt: recovered.oldestAcceptedAt,
+        checkpoints: new CheckpointStore(dir, durable, o.onFsync, o.checkpointIntervalMs), cursor: recovered.cursor, oldestAcceptedAt: recovered.oldestAcceptedAt,
       });
     } catch (err) {
       await unlock();
