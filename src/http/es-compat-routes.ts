@@ -17,7 +17,7 @@ import type { BulkLines } from '../model/bulk-lines.ts';
 import { newBlock } from '../model/event-block.ts';
 import type { ItemOutcome } from '../model/item-outcome.ts';
 import { AckTracker } from '../pipeline/ack-tracker.ts';
-import type { Pipeline } from '../pipeline/pipeline.ts';
+import type { Arrival, Pipeline } from '../pipeline/pipeline.ts';
 import type { EsClient } from '../sink/es-client.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { bulkAnswerJson, documentAnswer, esError, itemAnswer } from './es-compat-answers.ts';
@@ -120,7 +120,8 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
    * Hands the accepted operations to the pipeline; resolves with their outcomes (in order) once
    * Elasticsearch answered every one or the ack timeout passed — at once in `accepted` mode.
    */
-  async function submit(lines: BulkLines | undefined): Promise<(ItemOutcome | undefined)[]> {
+  async function submit(lines: BulkLines | undefined, arrival: Arrival): Promise<(ItemOutcome | undefined)[]> {
+    arrival.done();
     if (lines === undefined) return [];
     const count = lines.idEnds.length;
     if (!deps.accepting()) throw refusal(503, 'node_closed_exception', 'the gateway is shutting down; retry against another instance', 5);
@@ -193,6 +194,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
     const bulk = async (request: FastifyRequest<{ Params: { index?: string }; Querystring: BulkQuery }>, reply: FastifyReply) => {
       const started = deps.now();
       const q = request.query;
+      const arrival = pipeline.arrival();
       try {
         const framed = await opsOf(await readBody(request), {
           ...(request.params.index === undefined ? {} : { index: request.params.index }),
@@ -201,11 +203,13 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
           ...(boolParam(q.require_alias) === undefined ? {} : { requireAlias: boolParam(q.require_alias) }),
           ...(boolParam(q.require_data_stream) === undefined ? {} : { requireDataStream: boolParam(q.require_data_stream) }),
         }, keyScopeOf(request));
-        const outcomes = await submit(framed.lines);
+        const outcomes = await submit(framed.lines, arrival);
         await refreshIfAsked(q.refresh, framed.lines);
         return reply.code(200).type('application/json; charset=utf-8').send(bulkAnswerJson(framed, outcomes, deps.now() - started));
       } catch (err) {
         return fail(reply, err);
+      } finally {
+        arrival.done();
       }
     };
     for (const url of ['/_bulk', '/:index/_bulk']) {
@@ -218,6 +222,7 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
       const { index, id } = request.params;
       const q = request.query;
       const opType = action === 'create' || q.op_type === 'create' ? 'create' : 'index';
+      const arrival = pipeline.arrival();
       const meta: Record<string, unknown> = { _index: index, ...(id === undefined ? {} : { _id: id }), ...(q.routing === undefined ? {} : { routing: q.routing }), ...(q.pipeline === undefined ? {} : { pipeline: q.pipeline }) };
       try {
         // The document is the body; it is checked and written exactly as a bulk item would be. Raw
@@ -232,12 +237,14 @@ export function registerEsCompatRoutes(app: FastifyInstance, deps: EsCompatDeps)
           const answer = documentAnswer({ status: refused?.status, error: refused?.error });
           return json(reply, answer.status, answer.body);
         }
-        const [outcome] = await submit(framed.lines);
+        const [outcome] = await submit(framed.lines, arrival);
         await refreshIfAsked(q.refresh, framed.lines);
         const answer = documentAnswer(itemAnswer(acceptedAt(framed.lines, 0), outcome));
         return json(reply, answer.status, answer.body);
       } catch (err) {
         return fail(reply, err);
+      } finally {
+        arrival.done();
       }
     };
     scope.post('/:index/_doc', { schema: esCompatSchemas.docAutoId, config: INGEST }, single('index'));

@@ -114,6 +114,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
 
       // Bytes being read count against the intake bound until the events are handed over.
       const ticket = deps.intake.open();
+      const arrival = pipeline.arrival();
       let framed: FramedRequest;
       let blocks: EventBlock[];
       let tracker: AckTracker | undefined;
@@ -157,7 +158,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
           first += part.idEnds.length;
           return newBlock(part, meta, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(offset + i, outcome), trace: traced });
         });
-        const submitted = await pipeline.submit(blocks);
+        const submitted = await pipeline.submit(blocks, arrival);
         if (!submitted.ok) {
           reply.header('retry-after', String(submitted.retryAfterSeconds));
           if (submitted.reason === 'closing') return refuse(503, 'shutting-down', 'Shutting down', 'the gateway began shutting down while this request was read; nothing was accepted; retry against another instance');
@@ -168,6 +169,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
               : 'the disk spool could not store these events; nothing was accepted; retry after the indicated delay');
         }
       } finally {
+        arrival.done();
         ticket.close();
       }
       metrics.eventsAccepted.inc({ stream }, framed.accepted);

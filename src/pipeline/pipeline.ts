@@ -26,6 +26,15 @@ export type Admission =
   | { ok: true }
   | { ok: false; status: 429 | 503; reason: 'queue_full' | 'over_high_water' | 'spool_full' | 'spool_error' | 'closing'; retryAfterSeconds: number };
 
+/**
+ * A request on its way to submit(): its body being read or framed. While none is, an append to
+ * the spool has nobody to share a group commit with, and its fsync starts at once.
+ */
+export interface Arrival {
+  /** It submitted, or gave up (idempotent). */
+  done(): void;
+}
+
 export interface PipelineDeps {
   config: PipelineConfig;
   durability: 'memory' | 'durable';
@@ -50,6 +59,7 @@ export class Pipeline {
   private readonly pace: SlowStart;
   private readonly replayer: Replayer | undefined;
   private spoolAppends = 0;
+  private arriving = 0;
   private closing = false;
   private lastKeptLog = 0;
   /** Until when new requests that would need the spool are refused before their body is read. */
@@ -135,8 +145,25 @@ export class Pipeline {
     return { ok: true };
   }
 
-  /** Accepts all of the events or none. Resolves once they are queued (or durably spooled). */
-  async submit(blocks: readonly EventBlock[]): Promise<Admission> {
+  /** Counts a request as on its way to submit() until done() (see Arrival). */
+  arrival(): Arrival {
+    this.arriving++;
+    let open = true;
+    return {
+      done: () => {
+        if (!open) return;
+        open = false;
+        this.arriving--;
+      },
+    };
+  }
+
+  /**
+   * Accepts all of the events or none. Resolves once they are queued (or durably spooled).
+   * `arrival`: the request's own, done now.
+   */
+  async submit(blocks: readonly EventBlock[], arrival?: Arrival): Promise<Admission> {
+    arrival?.done();
     const ranges = blocks.map(wholeBlock);
     const { spool, durability } = this.d;
     // A request still being read when shutdown began: nothing may be acknowledged any more.
@@ -159,7 +186,7 @@ export class Pipeline {
       if (spool === undefined) return { ok: false, status: 429, reason: 'queue_full', retryAfterSeconds: this.retryAfter() };
     }
     if (spool === undefined) throw new Error('unreachable: durable mode without a spool');
-    return this.appendToSpool(ranges, durability === 'durable');
+    return this.appendToSpool(ranges, durability === 'durable', this.arriving === 0);
   }
 
   /** Flushes what is held (bounded), spools what could not be flushed, closes the spool. */
@@ -192,8 +219,11 @@ export class Pipeline {
     }
   }
 
-  /** `deliver`: hand the events to the dispatcher once they are durable, when replay is caught up (Replayer.deliverWritten). */
-  private async appendToSpool(ranges: readonly EventRange[], deliver: boolean): Promise<Admission> {
+  /**
+   * `deliver`: hand the events to the dispatcher once they are durable, when replay is caught up
+   * (Replayer.deliverWritten). `syncAtOnce`: see SpoolPort.append.
+   */
+  private async appendToSpool(ranges: readonly EventRange[], deliver: boolean, syncAtOnce: boolean): Promise<Admission> {
     const spool = this.d.spool as SpoolPort;
     const replayer = this.replayer as Replayer;
     // The spool stores bytes, not callbacks: ack=indexed outcomes find their way back by id.
@@ -205,7 +235,7 @@ export class Pipeline {
     this.spoolAppends++;
     try {
       const handOut = deliver && replayer.mayDeliverWritten();
-      const position = await inSpan('es-gateway spool append', { 'es_gateway.events': events.length }, linksTo(ranges.map((r) => r.lines.trace)), () => (handOut ? spool.appendForDelivery(events) : spool.append(events)));
+      const position = await inSpan('es-gateway spool append', { 'es_gateway.events': events.length }, linksTo(ranges.map((r) => r.lines.trace)), () => (handOut ? spool.appendForDelivery(events, syncAtOnce) : spool.append(events, syncAtOnce)));
       this.d.metrics.spooledEvents.inc(events.length);
       if (position === undefined) replayer.kick();
       else replayer.deliverWritten(position, ranges);
@@ -252,7 +282,7 @@ export class Pipeline {
     this.spoolAppends++; // close() waits for the whole park, not only the chunk being written
     try {
       for (const chunk of chunkRanges(live, this.d.config.batchMaxDocs)) {
-        const admission = await this.appendToSpool(chunk, false);
+        const admission = await this.appendToSpool(chunk, false, false);
         const count = countOf(chunk);
         if (admission.ok) {
           this.budget.release(memoryOf(chunk), count);

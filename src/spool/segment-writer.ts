@@ -7,8 +7,10 @@
 // append is on disk whole or not at all.
 //   always    fsync after every group write; appends arriving during an fsync form the next
 //             group (classic group commit: one fsync per group, never an unsynced ack).
-//   interval  fsync at most every fsyncIntervalMs, or as soon as groupCommitBytes are waiting;
-//             all appends written before an fsync started resolve when it completes.
+//   interval  fsync at most every fsyncIntervalMs, or as soon as groupCommitBytes are waiting or
+//             an append asks for it (syncAtOnce: no other request is on its way to share the
+//             fsync, so waiting out the interval would only idle); all appends written before an
+//             fsync started resolve when it completes.
 //   never     resolve after the write (page cache); the only fsync is at close().
 import { open, type FileHandle } from 'node:fs/promises';
 import { fsyncDirectory, fsyncFile, type FsyncHook } from './durable-files.ts';
@@ -48,6 +50,7 @@ interface PendingAppend {
   events: number;
   firstAcceptedAt: number;
   handOut: boolean;
+  syncAtOnce: boolean;
   handedOut: number | undefined;
   resolve: (handedOut: number | undefined) => void;
   reject: (err: Error) => void;
@@ -109,12 +112,13 @@ export class SegmentWriter {
   /**
    * Appends the records in `data` (`bytes` in all) as one append. Resolves, once they are durable
    * per the policy, with what onWritten returned for them (`handOut` is passed on to it).
+   * `syncAtOnce`: under the interval policy, the fsync covering it starts right after its write.
    */
-  append(data: readonly Uint8Array[], bytes: number, events: number, firstAcceptedAt: number, handOut = false): Promise<number | undefined> {
+  append(data: readonly Uint8Array[], bytes: number, events: number, firstAcceptedAt: number, handOut = false, syncAtOnce = false): Promise<number | undefined> {
     if (this.failure !== undefined) return Promise.reject(new SpoolWriteError(`spool writer failed earlier: ${this.failure.message}`, { cause: this.failure }));
     this.unwrittenBytes += bytes;
     return new Promise((resolve, reject) => {
-      this.queue.push({ data, bytes, events, firstAcceptedAt, handOut, handedOut: undefined, resolve, reject });
+      this.queue.push({ data, bytes, events, firstAcceptedAt, handOut, syncAtOnce, handedOut: undefined, resolve, reject });
       this.kick();
     });
   }
@@ -198,7 +202,7 @@ export class SegmentWriter {
     }
     this.unsynced.push(...group);
     this.unsyncedBytes += bytes;
-    if (this.o.fsync === 'always' || this.unsyncedBytes >= this.o.groupCommitBytes) this.syncDue = true;
+    if (this.o.fsync === 'always' || this.unsyncedBytes >= this.o.groupCommitBytes || group.some((a) => a.syncAtOnce)) this.syncDue = true;
     else this.armSyncTimer();
   }
 

@@ -29,8 +29,8 @@ export async function openSpoolPort(config: SpoolConfig, log: FastifyBaseLogger,
   else if (r.tornBytesTruncated > 0) log.warn(fields, 'spool opened: a torn last record (interrupted write) was cut off');
   else log.info(fields, 'spool opened');
   const port: SpoolPort = {
-    append: (events) => spool.append(events),
-    appendForDelivery: (events) => spool.appendForDelivery(events),
+    append: (events, syncAtOnce) => spool.append(events, syncAtOnce),
+    appendForDelivery: (events, syncAtOnce) => spool.appendForDelivery(events, syncAtOnce),
     read: (maxEvents, maxBytes) => spool.read(maxEvents, maxBytes),
     async commit(position) {
       try {

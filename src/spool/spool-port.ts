@@ -17,14 +17,18 @@ export interface SpoolReadBatch {
 }
 
 export interface SpoolPort {
-  /** All or nothing; resolves once durable per the fsync policy; rejects with isSpoolFull(err) when full. */
-  append(events: SpoolAppendBatch): Promise<void>;
+  /**
+   * All or nothing; resolves once durable per the fsync policy; rejects with isSpoolFull(err) when
+   * full. `syncAtOnce`: no other request is on its way to the spool, so a group commit would
+   * wait for nobody: the fsync starts right after the write.
+   */
+  append(events: SpoolAppendBatch, syncAtOnce?: boolean): Promise<void>;
   /**
    * Like append; when nothing unread lies before them, the events are also handed out for delivery
    * as they are written (not read back from the disk): resolves with the position to commit or
    * release, as for a read batch, or with undefined when they are left for read().
    */
-  appendForDelivery(events: SpoolAppendBatch): Promise<unknown>;
+  appendForDelivery(events: SpoolAppendBatch, syncAtOnce?: boolean): Promise<unknown>;
   /** The next events not yet handed out, or undefined when there are none. */
   read(maxEvents: number, maxBytes: number): Promise<SpoolReadBatch | undefined>;
   /**

@@ -123,9 +123,10 @@ export class Spool {
   /**
    * Appends all of `events` or none. Resolves once they are durable per the fsync policy;
    * rejects with SpoolFullError (nothing written) when they would take the spool past maxBytes.
+   * `syncAtOnce`: no other append is expected soon (SegmentWriter.append).
    */
-  async append(input: SpoolEventBatch | readonly SpoolEventInput[]): Promise<void> {
-    await this.write(input, false);
+  async append(input: SpoolEventBatch | readonly SpoolEventInput[], syncAtOnce = false): Promise<void> {
+    await this.write(input, false, syncAtOnce);
   }
 
   /**
@@ -134,11 +135,11 @@ export class Spool {
    * resolves with their position (to commit or release like a read batch's), or with undefined
    * when they were left for read().
    */
-  appendForDelivery(input: SpoolEventBatch | readonly SpoolEventInput[]): Promise<SpoolPosition | undefined> {
-    return this.write(input, true).then((batch) => (batch === undefined ? undefined : { spool: this.id, batch }));
+  appendForDelivery(input: SpoolEventBatch | readonly SpoolEventInput[], syncAtOnce = false): Promise<SpoolPosition | undefined> {
+    return this.write(input, true, syncAtOnce).then((batch) => (batch === undefined ? undefined : { spool: this.id, batch }));
   }
 
-  private write(input: SpoolEventBatch | readonly SpoolEventInput[], handOut: boolean): Promise<number | undefined> {
+  private write(input: SpoolEventBatch | readonly SpoolEventInput[], handOut: boolean, syncAtOnce: boolean): Promise<number | undefined> {
     if (this.closed) return Promise.reject(new SpoolClosedError('spool is closed'));
     const events = Array.isArray(input) ? spoolBatchOf(input) : input as SpoolEventBatch;
     if (events.length === 0) return Promise.resolve(undefined);
@@ -165,7 +166,7 @@ export class Spool {
       this.writer.requestRotation();
     }
     const data = blocks === undefined ? [frameMeasuredEvents(measured as MeasuredEvents)] : blocks.buffers;
-    return this.writer.append(data, size, events.length, events.acceptedAt(0), handOut);
+    return this.writer.append(data, size, events.length, events.acceptedAt(0), handOut, syncAtOnce);
   }
 
   /**

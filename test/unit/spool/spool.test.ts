@@ -201,6 +201,21 @@ describe('Spool fsync policies', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('interval: an append with syncAtOnce is fsynced right after its write, with those waiting before it', async () => {
+    const fsyncs = counter();
+    const s = await openSpool({ fsync: 'interval', fsyncIntervalMs: 600_000, segmentBytes: 1 << 20, onFsync: fsyncs.hook });
+    fsyncs.reset();
+    let waitingResolved = false;
+    const waiting = s.append(events(0, 4)).then(() => (waitingResolved = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(waitingResolved).toBe(false); // written, waiting out the ten-minute interval
+    expect(fsyncs.segment()).toBe(0);
+    await s.append(events(4, 4), true);
+    await waiting;
+    expect(fsyncs.segment()).toBe(1);
+    expect(s.stats().pendingEvents).toBe(8);
+  });
+
   it('always: every sequential append is fsynced before it resolves; never: only close fsyncs', async () => {
     const always = counter();
     const s1 = await openSpool({ fsync: 'always', onFsync: always.hook });
