@@ -1,7 +1,7 @@
 // Appends framed records to the active segment and makes them durable per the fsync policy.
 //
 // One loop owns the active file: it writes every append queued since its last write with a
-// single positional writev (group write), rotates to a new segment once the active one has
+// single positional writev (group write; synchronous, see writeAll), rotates to a new segment once the active one has
 // passed `segmentBytes`, and runs the fsyncs. An append's promise settles only after the
 // write (and, per policy, the fsync) covering it; a failed write is truncated away, so each
 // append is on disk whole or not at all.
@@ -12,6 +12,7 @@
 //             fsync, so waiting out the interval would only idle); all appends written before an
 //             fsync started resolve when it completes.
 //   never     resolve after the write (page cache); the only fsync is at close().
+import { writevSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { fsyncDirectory, fsyncFile, type FsyncHook } from './durable-files.ts';
 import { segmentPath, type LogPosition } from './segment-files.ts';
@@ -56,7 +57,8 @@ interface PendingAppend {
   reject: (err: Error) => void;
 }
 
-const MAX_GROUP_BYTES = 16 * 1024 * 1024;
+/** Bounds one synchronous write (a copy into the page cache): ~1 ms of the event loop. */
+const MAX_GROUP_BYTES = 4 * 1024 * 1024;
 
 export class SpoolWriteError extends Error {
   override readonly name = 'SpoolWriteError';
@@ -206,12 +208,17 @@ export class SegmentWriter {
     else this.armSyncTimer();
   }
 
-  /** One positional writev at the end of the active segment; on any failure, cut it back off. */
+  /**
+   * One positional writev at the end of the active segment; on any failure, cut it back off.
+   * Synchronous: it copies into the page cache (the fsyncs, which wait for the disk, stay on
+   * libuv's pool), and a round trip through the pool and back through a busy event loop took
+   * milliseconds of each acknowledgement (bench/README.md, "The segment written synchronously").
+   */
   private async writeAll(group: PendingAppend[], bytes: number): Promise<void> {
     const segment = this.table.active as SegmentInfo;
     const start = segment.size;
     try {
-      const { bytesWritten } = await this.fh.writev(group.flatMap((a) => a.data), start);
+      const bytesWritten = writevSync(this.fh.fd, group.flatMap((a) => a.data), start);
       if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
     } catch (err) {
       try {
