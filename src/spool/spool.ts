@@ -12,6 +12,7 @@ import type { SegmentInfo, SegmentTable } from './segment-table.ts';
 import { acquireSpoolLock } from './spool-lock.ts';
 import { frameMeasuredEvents, measureEvents, type MeasuredEvents } from './event-records.ts';
 import { frameBlockRecord } from './block-record.ts';
+import { deleteGradually } from './durable-files.ts';
 import { spoolBatchOf, type SpoolBlock, type SpoolEvent, type SpoolEventBatch, type SpoolEventInput } from './spool-event.ts';
 import { resolveSpoolOptions, type SpoolOptions } from './spool-options.ts';
 
@@ -40,6 +41,9 @@ export interface SpoolStats {
   oldestAcceptedAt: number | undefined;
 }
 
+/** How much of a delivered segment one truncation frees (see deleteGradually). */
+const SEGMENT_DELETE_STEP_BYTES = 4 * 1024 * 1024;
+
 export class SpoolFullError extends Error {
   override readonly name = 'SpoolFullError';
 }
@@ -59,6 +63,7 @@ export class Spool {
   private readonly writer: SegmentWriter;
   private readonly reader: SegmentReader;
   private readonly checkpoints: CheckpointStore;
+  private dropping: Promise<void> = Promise.resolve();
   private readonly ranges = new ReadRanges();
   private readonly unlock: () => Promise<void>;
   /** End of the committed prefix (in memory); `durableCursor` is the last one on disk. */
@@ -232,6 +237,7 @@ export class Spool {
     try {
       await this.writer.close();
       await this.checkpoints.flush();
+      await this.dropping;
       await this.reader.close();
     } finally {
       await this.unlock();
@@ -288,15 +294,26 @@ export class Spool {
   }
 
   /** Deletes sealed segments that lie wholly before `cursor` (a durable one). */
-  private async dropConsumedSegments(cursor: LogPosition): Promise<void> {
+  private dropConsumedSegments(cursor: LogPosition): Promise<void> {
+    const gone: SegmentInfo[] = [];
     for (const s of [...this.table.all()]) {
       if (this.table.isActive(s.seq)) break;
       if (s.seq > cursor.seq || (s.seq === cursor.seq && cursor.offset < s.size)) break;
       this.table.remove(s.seq);
-      await this.reader.forget(s.seq);
-      await unlink(s.path).catch(() => undefined);
+      gone.push(s);
     }
+    if (gone.length === 0) return Promise.resolve();
+    // The files go one at a time (each is cut down over ~100 ms), and close() waits for them.
+    const deleted = this.dropping.then(async () => {
+      for (const s of gone) {
+        await this.reader.forget(s.seq);
+        await deleteGradually(s.path, SEGMENT_DELETE_STEP_BYTES).catch(() => unlink(s.path)).catch(() => undefined);
+      }
+    });
+    this.dropping = deleted.catch(() => undefined);
+    return deleted;
   }
+
 
   private batchId(position: SpoolPosition): number {
     if (position.spool !== this.id) throw new SpoolPositionError('position comes from another spool instance (or from before a restart)');
