@@ -1,23 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CheckpointStore, readCheckpoint } from '../../../src/spool/checkpoint.ts';
 import type { FsyncTarget } from '../../../src/spool/durable-files.ts';
-import { tempDir } from './spool-test-support.ts';
+import { tempDirPerTest } from './spool-test-support.ts';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
-});
+const folder = tempDirPerTest();
 
 /** A durable store that counts its checkpoint-file fsyncs (one per save written). */
 function store(minIntervalMs: number): { checkpoints: CheckpointStore; saves: () => number } {
   const synced: FsyncTarget[] = [];
-  const checkpoints = new CheckpointStore(dir, true, (target) => synced.push(target), minIntervalMs);
+  const checkpoints = new CheckpointStore(folder(), true, (target) => synced.push(target), minIntervalMs);
   return { checkpoints, saves: () => synced.filter((t) => t === 'checkpoint').length };
 }
 
@@ -26,14 +17,14 @@ describe('CheckpointStore', () => {
     const { checkpoints, saves } = store(150);
     await checkpoints.save({ seq: 1, offset: 10 });
     expect(saves()).toBe(1);
-    expect(await readCheckpoint(dir)).toEqual({ kind: 'ok', position: { seq: 1, offset: 10 } });
+    expect(await readCheckpoint(folder())).toEqual({ kind: 'ok', position: { seq: 1, offset: 10 } });
 
     const started = performance.now();
     const waiting = [checkpoints.save({ seq: 1, offset: 20 }), checkpoints.save({ seq: 1, offset: 30 }), checkpoints.save({ seq: 2, offset: 5 })];
     await Promise.all(waiting);
     expect(performance.now() - started).toBeGreaterThanOrEqual(100); // it waited for the interval
     expect(saves()).toBe(2);
-    expect(await readCheckpoint(dir)).toEqual({ kind: 'ok', position: { seq: 2, offset: 5 } });
+    expect(await readCheckpoint(folder())).toEqual({ kind: 'ok', position: { seq: 2, offset: 5 } });
   });
 
   it('flush() writes the waiting save without waiting for the interval', async () => {
@@ -43,11 +34,11 @@ describe('CheckpointStore', () => {
     const second = checkpoints.save({ seq: 3, offset: 99 }).then(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(settled).toBe(false); // held back by the ten-minute interval
-    expect(await readCheckpoint(dir)).toEqual({ kind: 'ok', position: { seq: 3, offset: 1 } });
+    expect(await readCheckpoint(folder())).toEqual({ kind: 'ok', position: { seq: 3, offset: 1 } });
 
     await checkpoints.flush();
     await second;
     expect(saves()).toBe(2);
-    expect(await readCheckpoint(dir)).toEqual({ kind: 'ok', position: { seq: 3, offset: 99 } });
+    expect(await readCheckpoint(folder())).toEqual({ kind: 'ok', position: { seq: 3, offset: 99 } });
   });
 });

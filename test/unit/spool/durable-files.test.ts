@@ -1,24 +1,15 @@
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deleteGradually } from '../../../src/spool/durable-files.ts';
-import { tempDir } from './spool-test-support.ts';
+import { tempDirPerTest } from './spool-test-support.ts';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
-});
+const folder = tempDirPerTest();
 
 describe('deleteGradually', () => {
   it('deletes a file larger than several steps, and one smaller than a step', async () => {
-    const big = join(dir, 'big.seg');
-    const small = join(dir, 'small.seg');
+    const big = join(folder(), 'big.seg');
+    const small = join(folder(), 'small.seg');
     await writeFile(big, Buffer.alloc(9 * 1024 * 1024 + 5, 1));
     await writeFile(small, Buffer.alloc(100, 1));
     await deleteGradually(big, 4 * 1024 * 1024);
@@ -28,6 +19,6 @@ describe('deleteGradually', () => {
   });
 
   it('rejects for a file that is not there', async () => {
-    await expect(deleteGradually(join(dir, 'missing.seg'), 1024)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(deleteGradually(join(folder(), 'missing.seg'), 1024)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -2,11 +2,28 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { SpoolEvent } from '../../../src/spool/spool-event.ts';
 
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'spool-test-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh temporary folder for each test of the file (removed after it): call at top level. */
+export function tempDirPerTest(): () => string {
+  let current: { dir: string; cleanup: () => Promise<void> } | undefined;
+  beforeEach(async () => {
+    current = await tempDir();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => {
+    if (current === undefined) throw new Error('no temporary folder outside a test');
+    return current.dir;
+  };
 }
 
 /** Event number `n`, with a source of about `sourceBytes` bytes that names it. */
