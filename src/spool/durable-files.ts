@@ -44,7 +44,8 @@ export async function writeFileAtomically(dir: string, path: string, data: Uint8
 /**
  * Deletes a file, first cutting it down `stepBytes` at a time: freeing a 64 MiB segment in one
  * unlink took ~33 ms in the kernel here, and the segment fsyncs that waited behind it were the
- * tail of durable mode's acknowledgements (bench/README.md, "Delivered segments deleted a piece at a time").
+ * tail of durable mode's acknowledgements (bench/README.md, "Delivered segments deleted a piece
+ * at a time").
  */
 export async function deleteGradually(path: string, stepBytes: number): Promise<void> {
   const fh = await open(path, 'r+');

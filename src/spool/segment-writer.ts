@@ -1,10 +1,10 @@
 // Appends framed records to the active segment and makes them durable per the fsync policy.
 //
 // One loop owns the active file: it writes every append queued since its last write with a
-// single positional writev (group write; synchronous, see writeAll), rotates to a new segment once the active one has
-// passed `segmentBytes`, and runs the fsyncs. An append's promise settles only after the
-// write (and, per policy, the fsync) covering it; a failed write is truncated away, so each
-// append is on disk whole or not at all.
+// single positional writev (group write; synchronous, see writeAll), rotates to a new segment
+// once the active one has passed `segmentBytes`, and runs the fsyncs. An append's promise
+// settles only after the write (and, per policy, the fsync) covering it; a failed write is
+// truncated away, so each append is on disk whole or not at all.
 //   always    fsync after every group write; appends arriving during an fsync form the next
 //             group (classic group commit: one fsync per group, never an unsynced ack).
 //   interval  fsync at most every fsyncIntervalMs, or as soon as groupCommitBytes are waiting or
