@@ -50,7 +50,7 @@ describe('a three-node cluster', () => {
       GATEWAY_RETRY_BASE_MS: '50',
       GATEWAY_RETRY_MAX_MS: '500',
       // The default timeout (30 s), not less: three nodes, the gateway and the load share two
-      // cores, and bulks wait while the master moves the dead node's primaries to their replicas.
+      // cores, and bulks wait while the master promotes the dead node's primaries' replicas.
       ES_REQUEST_TIMEOUT_MS: '30000',
     }, streams, cluster.urls.join(','));
     const es = new Client({ nodes: cluster.urls });
@@ -68,6 +68,10 @@ describe('a three-node cluster', () => {
       // requests have come back from the victim), then go on until the client has met the dead
       // node and twice as many events again are indexed.
       await waitUntil(async () => (await created()) >= 5000 && metricValue(await metrics(), victimSeries('ok')) >= 5, 90_000);
+      // And every replica started: a primary lost while its replica still recovers leaves the
+      // shard red, bulks to it wait out their timeout, and the breaker opening is then right.
+      const health = await es.cluster.health({ index: `${prefix}-*`, wait_for_status: 'green', timeout: '120s' });
+      expect(health.timed_out, `the index was ${health.status} after 120 s`).toBe(false);
       victim.kill('SIGKILL');
       const atKill = load.acknowledgedCount;
       const createdAtKill = await created();
