@@ -158,7 +158,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
           first += part.idEnds.length;
           return newBlock(part, meta, { onDone: acks === undefined ? undefined : (i, outcome) => acks.record(offset + i, outcome), trace: traced });
         });
-        const submitted = await pipeline.submit(blocks, arrival);
+        arrival.done();
+        const submitted = await pipeline.submit(blocks);
         if (!submitted.ok) {
           reply.header('retry-after', String(submitted.retryAfterSeconds));
           if (submitted.reason === 'closing') return refuse(503, 'shutting-down', 'Shutting down', 'the gateway began shutting down while this request was read; nothing was accepted; retry against another instance');

@@ -145,7 +145,7 @@ export class Pipeline {
     return { ok: true };
   }
 
-  /** Counts a request as on its way to submit() until done() (see Arrival). */
+  /** Counts a request as on its way to submit() until its done(), called before it submits. */
   arrival(): Arrival {
     this.arriving++;
     let open = true;
@@ -158,12 +158,8 @@ export class Pipeline {
     };
   }
 
-  /**
-   * Accepts all of the events or none. Resolves once they are queued (or durably spooled).
-   * `arrival`: the request's own, done now.
-   */
-  async submit(blocks: readonly EventBlock[], arrival?: Arrival): Promise<Admission> {
-    arrival?.done();
+  /** Accepts all of the events or none. Resolves once they are queued (or durably spooled). */
+  async submit(blocks: readonly EventBlock[]): Promise<Admission> {
     const ranges = blocks.map(wholeBlock);
     const { spool, durability } = this.d;
     // A request still being read when shutdown began: nothing may be acknowledged any more.

@@ -17,8 +17,8 @@ export interface SpoolOptions {
   groupCommitBytes: number;
   /**
    * The replay cursor is saved at most this often (ms between the starts of two saves): each save
-   * is a file written, synced and renamed, and back to back they were a twentieth of durable mode's
-   * CPU (bench/README.md, "The replay cursor at most every 200 ms"). A crash re-sends what was
+   * is a file written, synced and renamed, and run back to back they took durable mode's CPU for
+   * little (bench/README.md, "the replay cursor at most every 200 ms"). A crash re-sends what was
    * delivered since the last save (deduplicated by id).
    */
   checkpointIntervalMs: number;

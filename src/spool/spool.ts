@@ -314,7 +314,6 @@ export class Spool {
     return deleted;
   }
 
-
   private batchId(position: SpoolPosition): number {
     if (position.spool !== this.id) throw new SpoolPositionError('position comes from another spool instance (or from before a restart)');
     return position.batch;
