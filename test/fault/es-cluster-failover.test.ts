@@ -9,7 +9,7 @@ import { Client } from '@elastic/elasticsearch';
 import { loadConfig } from '../../src/config/config.ts';
 import { createEsClient } from '../../src/sink/es-client.ts';
 import { deleteIndices, startGateway, unique } from '../support/gateway.ts';
-import { allIds, metricValue, startLoad, waitUntil } from '../support/load.ts';
+import { allIds, metricValue, phaseLog, startLoad, waitUntil } from '../support/load.ts';
 
 let cluster: ElasticsearchCluster;
 
@@ -39,10 +39,11 @@ describe('a three-node cluster', () => {
   it('loses a data node mid-load: nothing acknowledged is lost or doubled, the breaker stays closed, the node is used again after its restart', async () => {
     const prefix = unique('failover');
     const streams = { streams: { orders: { index: `${prefix}-{yyyy.MM.dd}`, settings: { number_of_shards: 3, number_of_replicas: 1 } } } };
-    // A spool of 64 MiB: the load runs for minutes (the node's restart and the client's 60 s
-    // resurrect wait), and an unbounded spool took in what the cluster could not index yet, more
-    // than the final drain could clear in 90 s (CI: a million events). Full, it answers 503 and
-    // the clients back off; nothing acknowledged may be lost either way.
+    // A paced load (each client waits 300 ms after an acknowledged batch) and a spool of 64 MiB:
+    // the node's restart takes most of a minute on two shared cores, and at full speed the gateway
+    // took in more than the cluster could index, then more than the final drain could clear in
+    // 90 s (CI: a million events). Full, the spool answers 503 and the clients back off; nothing
+    // acknowledged may be lost either way.
     const gw = await startGateway({
       GATEWAY_SPOOL_MAX_BYTES: String(64 * 1024 * 1024),
       GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`,
@@ -62,7 +63,8 @@ describe('a three-node cluster', () => {
       if (victim === undefined) throw new Error('no data node that is not the master');
       const victimSeries = (outcome: string) => `es_gateway_es_requests_total{node="${victim.url}",outcome="${outcome}"}`;
 
-      const load = startLoad(`${gw.url}/v1/events/orders`, { idPrefix: prefix, clients: 3, batch: 200 });
+      const log = phaseLog('failover');
+      const load = startLoad(`${gw.url}/v1/events/orders`, { idPrefix: prefix, clients: 3, batch: 200, pauseMs: 300 });
       const created = async () => metricValue(await metrics(), 'es_gateway_bulk_items_total{status="201"}');
       // Kill it once the gateway is really indexing through every node (the index exists, bulk
       // requests have come back from the victim), then go on until the client has met the dead
@@ -72,6 +74,7 @@ describe('a three-node cluster', () => {
       // shard red, bulks to it wait out their timeout, and the breaker opening is then right.
       const health = await es.cluster.health({ index: `${prefix}-*`, wait_for_status: 'green', timeout: '120s' });
       expect(health.timed_out, `the index was ${health.status} after 120 s`).toBe(false);
+      log(`green; killing at ${load.acknowledgedCount}`);
       victim.kill('SIGKILL');
       const atKill = load.acknowledgedCount;
       const createdAtKill = await created();
@@ -79,14 +82,18 @@ describe('a three-node cluster', () => {
       const afterKill = await metrics();
 
       // Back on its data path; the client finds it again by pinging it, and sends to it.
+      log(`victim failed seen; acked ${load.acknowledgedCount}, undelivered ${gw.app.gateway.pipeline.undeliveredEvents}`);
       await victim.restart();
+      log(`restarted; acked ${load.acknowledgedCount}, undelivered ${gw.app.gateway.pipeline.undeliveredEvents}`);
       const okBefore = metricValue(await metrics(), victimSeries('ok'));
-      // The client tries a dead node again after its resurrect timeout: 60 s, doubled for each
-      // further failure (a loaded machine can fail it twice before the kill is noticed).
+      // The client pings a dead node again after 5 s, doubled per failure up to 20 s.
       const usedAgain = await waitUntil(async () => metricValue(await metrics(), victimSeries('ok')) > okBefore + 5, 150_000, 500);
+      log(`used again: ${usedAgain}`);
       const result = await load.stop();
+      log(`load stopped; acked ${result.acknowledged.length}, undelivered ${gw.app.gateway.pipeline.undeliveredEvents}`);
       const drained = await waitUntil(() => gw.app.gateway.pipeline.undeliveredEvents === 0, 90_000, 500);
       const final = await metrics();
+      log('drained');
 
       expect(drained, `undelivered: ${gw.app.gateway.pipeline.undeliveredEvents}`).toBe(true);
       expect(load.acknowledgedCount).toBeGreaterThan(atKill);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startElasticsearch, type ElasticsearchNode } from '../../scripts/elasticsearch.ts';
 import { startGatewayProcess } from '../support/gateway-process.ts';
 import { deleteIndices, esClient, NDJSON, logEvents, post, startGateway, unique, type TestGateway } from '../support/gateway.ts';
-import { allIds, metricValue, startLoad, waitUntil } from '../support/load.ts';
+import { allIds, metricValue, phaseLog, startLoad, waitUntil } from '../support/load.ts';
 
 let node: ElasticsearchNode;
 
@@ -33,21 +33,28 @@ async function outageRun(kind: 'SIGKILL' | 'SIGSTOP') {
   const prefix = unique(`ft-${kind.toLowerCase()}`);
   const gw: TestGateway = await startGateway({ ...FAST_BREAKER, GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`, GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq` }, undefined, node.url);
   const es = esClient(node.url);
+  const log = phaseLog(kind);
   try {
-    const load = startLoad(`${gw.url}/v1/events/load`, { idPrefix: prefix, clients: 3, batch: 200 });
+    // Paced (at most ~6,000 events/s): the node's restart then spools ~100,000 events, not the
+    // ~850,000 that full speed put there, which took a minute to drain.
+    const load = startLoad(`${gw.url}/v1/events/load`, { idPrefix: prefix, clients: 3, batch: 200, pauseMs: 100 });
     // Kill it once it really is indexing (templates in, bulks answered).
     await waitUntil(async () => load.acknowledgedCount >= 3000 && metricValue((await gw.app.inject({ method: 'GET', url: '/metrics' })).body, 'es_gateway_bulk_items_total{status="201"}') > 0, 30_000);
     node.kill(kind);
+    log(`killed at ${load.acknowledgedCount}`);
     const atOutage = load.acknowledgedCount;
     const spooledAtOutage = gw.app.gateway.pipeline.spooledEvents;
     // Keep posting through the outage: the breaker opens and events go to the spool.
     await waitUntil(() => gw.app.gateway.breakerState === 'open' && gw.app.gateway.pipeline.spooledEvents > spooledAtOutage + 2000 && load.acknowledgedCount > atOutage + 2000, 40_000);
     const metricsDuring = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body;
     const readyDuring = await gw.app.inject({ method: 'GET', url: '/readyz' });
+    log(`breaker open, spooled ${gw.app.gateway.pipeline.spooledEvents}`);
     if (kind === 'SIGKILL') await node.restart();
     else node.kill('SIGCONT');
+    log(`node back, spooled ${gw.app.gateway.pipeline.spooledEvents}, acked ${load.acknowledgedCount}`);
     await new Promise((r) => setTimeout(r, 1500));
     const result = await load.stop();
+    log(`load stopped, undelivered ${gw.app.gateway.pipeline.undeliveredEvents}, acked ${result.acknowledged.length}`);
 
     expect(metricValue(metricsDuring, 'es_gateway_breaker_state'), metricsDuring.split('\n').filter((l) => l.includes('breaker') || l.includes('spool')).join('\n')).toBeGreaterThanOrEqual(1);
     expect(readyDuring.statusCode).toBe(200);
@@ -55,8 +62,10 @@ async function outageRun(kind: 'SIGKILL' | 'SIGSTOP') {
 
     const drained = await waitUntil(() => gw.app.gateway.pipeline.undeliveredEvents === 0, 90_000, 500);
     expect(drained, `undelivered: ${gw.app.gateway.pipeline.undeliveredEvents}`).toBe(true);
+    log('drained');
 
     const ids = await allIds(es, `${prefix}-load-*`);
+    log('ids read');
     const acknowledged = new Set(result.acknowledged);
     expect(acknowledged.size).toBe(result.acknowledged.length);
     expect(ids.length).toBe(new Set(ids).size);
@@ -145,12 +154,15 @@ describe('Elasticsearch outages', () => {
       GATEWAY_INDEX_PATTERN: `${prefix}-{stream}-{yyyy.MM.dd}`,
       GATEWAY_DEAD_LETTER_INDEX: `${prefix}-dlq`,
       GATEWAY_SPOOL_DIR: mkdtempSync(path.join(os.tmpdir(), 'esgw-overload-')),
+      // Room for a few seconds of the load: then it answers 503, and the drain afterwards takes
+      // seconds, not the minutes of the million events 15 s at full speed put into an uncapped spool.
+      GATEWAY_SPOOL_MAX_BYTES: String(64 * 1024 * 1024),
     });
     const url = await gw.listening;
     const es = esClient(node.url);
     try {
       node.kill('SIGSTOP');
-      const log = (m: string) => process.stdout.write(`overload: ${m}\n`);
+      const log = phaseLog('overload');
       log('node frozen, load starts');
       const load = startLoad(`${url}/v1/events/overload`, { idPrefix: prefix, clients: 6, batch: 500 });
       let peak = 0;

@@ -14,7 +14,11 @@ export interface RunningLoad {
   readonly acknowledgedCount: number;
 }
 
-export function startLoad(url: string, opts: { clients?: number; batch?: number; idPrefix: string; query?: string; maxBatches?: number }): RunningLoad {
+/**
+ * `pauseMs` is each client's wait after an acknowledged batch: it bounds the rate, so an outage
+ * of the node's restart time spools what the test needs, not what a later drain takes minutes over.
+ */
+export function startLoad(url: string, opts: { clients?: number; batch?: number; idPrefix: string; query?: string; maxBatches?: number; pauseMs?: number }): RunningLoad {
   const result: LoadResult = { acknowledged: [], statuses: new Map(), errors: 0 };
   let stopped = false;
   let sent = 0;
@@ -26,8 +30,10 @@ export function startLoad(url: string, opts: { clients?: number; batch?: number;
       try {
         const res = await post(`${url}${opts.query ?? ''}`, batch.map((e) => e.line).join('\n'), NDJSON);
         result.statuses.set(res.status, (result.statuses.get(res.status) ?? 0) + 1);
-        if (res.status === 202) result.acknowledged.push(...batch.map((e) => e.id));
-        else await new Promise((r) => setTimeout(r, 50));
+        if (res.status === 202) {
+          result.acknowledged.push(...batch.map((e) => e.id));
+          if (opts.pauseMs !== undefined) await new Promise((r) => setTimeout(r, opts.pauseMs));
+        } else await new Promise((r) => setTimeout(r, 50));
       } catch {
         result.errors++;
         await new Promise((r) => setTimeout(r, 50));
@@ -56,6 +62,12 @@ export async function allIds(es: Client, pattern: string): Promise<string[]> {
   }
   if (page._scroll_id !== undefined) await es.clearScroll({ scroll_id: page._scroll_id }).catch(() => {});
   return ids;
+}
+
+/** A logger that prefixes each line with `label` and the seconds since it was made: a fault test's phases, for reading a slow CI run. */
+export function phaseLog(label: string): (message: string) => void {
+  const t0 = Date.now();
+  return (message) => process.stdout.write(`${label} +${((Date.now() - t0) / 1000).toFixed(1)}s: ${message}\n`);
 }
 
 export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 200): Promise<boolean> {

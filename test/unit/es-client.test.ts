@@ -139,6 +139,21 @@ describe('Elasticsearch client', () => {
     expect(outcomes.filter((o) => o.endsWith('failed'))).toEqual(['http://127.0.0.1:1 failed']);
     expect(outcomes.filter((o) => o.endsWith(' ok'))).toHaveLength(6);
   });
+
+  it('pings a dead node again after 5 s, doubling per failure up to 20 s', async () => {
+    const a = await standIn((_, res) => json(res, 200, {}));
+    client = createEsClient(esConfig({ ES_URL: `${a.url},http://127.0.0.1:1` }), 1);
+    const pool = client.client.connectionPool as unknown as { connections: { id: string; resurrectTimeout: number }[]; markDead(c: unknown): void };
+    const dead = pool.connections.find((c) => c.id.includes(':1/'));
+    if (dead === undefined) throw new Error('no connection for the second node');
+    const waits: number[] = [];
+    for (let failures = 1; failures <= 6; failures++) {
+      const before = Date.now();
+      pool.markDead(dead);
+      waits.push(Math.round((dead.resurrectTimeout - before) / 1000));
+    }
+    expect(waits).toEqual([5, 10, 20, 20, 20, 20]);
+  });
 });
 
 describe('diagnosis', () => {
